@@ -1,0 +1,52 @@
+"""The root ``o4`` command: global options, and one sub-app per command group.
+
+Modules here import only typer and the standard library at the top; everything
+heavy (httpx, rich, the API) is imported inside the command that needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from o4cli.cli import config as config_cmd
+from o4cli.cli import models as models_cmd
+from o4cli.cli.common import ProfileOpt, QuietOpt, VerboseOpt
+from o4cli.core.context import AppContext
+
+app = typer.Typer(
+    name="o4",
+    help="o4: OpenAI's o4-mini from the terminal: prompts, streams, batches, fine-tuning, costs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from o4cli import __version__
+
+        typer.echo(f"o4 {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Store the global options; no file, network or rich work here."""
+    ctx.obj = AppContext(profile=profile, verbose=verbose, quiet=quiet)
+
+
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(models_cmd.app, name="models")

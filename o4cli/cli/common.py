@@ -1,0 +1,46 @@
+"""Options shared by every command, and the AppContext they build.
+
+``--profile/-p``, ``-v/--verbose`` and ``-q/--quiet`` work before the command
+(``o4 -p work models show``) and after it (``o4 models show -p work``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from o4cli.core.context import AppContext
+
+ProfileOpt = Annotated[
+    Optional[str],
+    typer.Option("--profile", "-p", metavar="NAME", help="Profile from the config file (default: $O4_PROFILE or default_profile).", show_default=False),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each HTTP request and retry to stderr.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or notices on stderr; errors still show.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+PlainOpt = Annotated[bool, typer.Option("--plain", help="Plain text even on a terminal.")]
+
+
+def app_context(
+    ctx: typer.Context,
+    *,
+    profile: str | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    plain: bool = False,
+    json: bool = False,
+    flags: dict[str, Any] | None = None,
+) -> AppContext:
+    """The invocation's AppContext, with this command's options laid over the global ones."""
+    root = ctx.find_root().obj
+    app = root if isinstance(root, AppContext) else AppContext()
+    if profile:
+        app.profile = profile
+    app.verbose = app.verbose or verbose
+    app.quiet = app.quiet or quiet
+    app.plain = app.plain or plain
+    app.json = app.json or json
+    if flags:
+        app.flags.update({k: v for k, v in flags.items() if v is not None})
+    return app

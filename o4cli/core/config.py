@@ -1,0 +1,429 @@
+"""Settings: where they live, how they are checked, and how they are resolved.
+
+The config file is TOML (design.md section 2)::
+
+    default_profile = "default"
+    [profiles.default]
+    model = "o4-mini"
+
+Reading is strict (an unknown key or a value of the wrong type is an error that
+names it); writing is atomic and leaves the file at mode 0600.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from o4cli.core.errors import ConfigError, UsageError
+
+DEFAULT_PROFILE = "default"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+CONFIG_ENV = "O4_CONFIG"
+DATA_ENV = "O4_DATA_DIR"
+PROFILE_ENV = "O4_PROFILE"
+
+# Environment variables that override a profile's setting (design.md section 2).
+ENV_OVERRIDES = {
+    "base_url": "OPENAI_BASE_URL",
+    "organization": "OPENAI_ORG_ID",
+    "project": "OPENAI_PROJECT_ID",
+}
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _url(value: Any) -> str:
+    value = _str(value)
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("must be one of " + ", ".join(choices))
+        return value
+
+    return check
+
+
+def _int_range(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"must be a whole number from {lo} to {hi}")
+        return value
+
+    return check
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
+        raise ValueError("must be a number of seconds above 0")
+    return float(value)
+
+
+def _env_name(value: Any) -> str:
+    value = _str(value)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError("must be the name of an environment variable")
+    return value
+
+
+# Every key a profile may hold, with the check its value must pass.
+PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "base_url": _url,
+    "api_key_env": _env_name,
+    "api_key": _str,
+    "organization": _str,
+    "project": _str,
+    "model": _str,
+    "api": _choice("responses", "chat"),
+    "effort": _choice("low", "medium", "high"),
+    "tier": _int_range(1, 5),
+    "timeout": _seconds,
+    "max_retries": _int_range(0, 10),
+}
+
+DEFAULTS: dict[str, Any] = {
+    "base_url": "https://api.openai.com/v1",
+    "api_key_env": DEFAULT_KEY_ENV,
+    "model": "o4-mini",
+    "api": "responses",
+    "effort": "medium",
+    "tier": 1,
+    "timeout": 600.0,
+    "max_retries": 2,
+}
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """The config file: ``$O4_CONFIG`` or the platform's user config folder."""
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path("o4cli") / "config.toml"
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """The data folder (ledger, caches): ``$O4_DATA_DIR`` or the platform's."""
+    if env.get(DATA_ENV):
+        return Path(env[DATA_ENV]).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("o4cli")
+
+
+def redact(secret: str | None) -> str:
+    """Show a key as ``sk-...abcd``: enough to recognise, never enough to use."""
+    if not secret:
+        return ""
+    if len(secret) < 12:
+        return "***"
+    return f"{secret[:3]}...{secret[-4:]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know, resolved once per invocation."""
+
+    profile: str
+    config_path: Path
+    data_dir: Path
+    base_url: str = DEFAULTS["base_url"]
+    api_key: str | None = field(default=None, repr=False)
+    api_key_source: str | None = None
+    api_key_env: str = DEFAULT_KEY_ENV
+    organization: str | None = None
+    project: str | None = None
+    model: str = DEFAULTS["model"]
+    api: str = DEFAULTS["api"]
+    effort: str = DEFAULTS["effort"]
+    tier: int = DEFAULTS["tier"]
+    timeout: float = DEFAULTS["timeout"]
+    max_retries: int = DEFAULTS["max_retries"]
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def require_key(self) -> str:
+        """The API key, or a ConfigError that says how to provide one."""
+        if self.api_key:
+            return self.api_key
+        raise ConfigError(
+            f"no API key: ${self.api_key_env} is not set"
+            + (f" and profile '{self.profile}' has no api_key" if self.profile else ""),
+            hint=f"export {self.api_key_env}=sk-...  (or `o4 config set api_key_env NAME` "
+            f"to read another variable)",
+        )
+
+    def public(self) -> dict[str, Any]:
+        """The settings as plain values, with the key redacted."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "sources":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "api_key":
+                value = redact(value) or None
+            elif isinstance(value, Path):
+                value = str(value)
+            out[f.name] = value
+        return out
+
+
+# ---------------------------------------------------------------- the file
+
+
+@dataclass
+class ConfigFile:
+    """The parsed config file (empty when it does not exist)."""
+
+    path: Path
+    data: dict[str, Any]
+    exists: bool
+
+    @property
+    def profiles(self) -> dict[str, dict[str, Any]]:
+        return self.data.get("profiles", {})
+
+    @property
+    def default_profile(self) -> str:
+        return self.data.get("default_profile", DEFAULT_PROFILE)
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> UsageError:
+    # Python 3.11's TOMLDecodeError carries the position only in its message.
+    text = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", text) or "invalid TOML"
+    where = f":{m.group(1)}:{m.group(2)}" if m else ""
+    pos = f" line {m.group(1)}, column {m.group(2)}:" if m else ""
+    return UsageError(
+        f"config file {path}{where}: not valid TOML:{pos} {reason}",
+        hint=f"fix the file, or move it aside and run `o4 config init`",
+    )
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_value(key: str, value: Any, *, where: str = "") -> Any:
+    """Check one profile value; return it normalised or raise naming the key."""
+    label = f"{where}{key}"
+    if key not in PROFILE_KEYS:
+        raise UsageError(
+            f"unknown setting '{label}'{_suggest(key, list(PROFILE_KEYS))}",
+            hint="known settings: " + ", ".join(PROFILE_KEYS),
+        )
+    try:
+        return PROFILE_KEYS[key](value)
+    except ValueError as exc:
+        raise UsageError(f"setting '{label}' {exc} (got {value!r})") from None
+
+
+def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Check the file's structure and values; every error names the key."""
+    for key, value in data.items():
+        if key == "default_profile":
+            if not isinstance(value, str) or not value:
+                raise UsageError(f"config file {path}: 'default_profile' must be a profile name")
+        elif key == "profiles":
+            if not isinstance(value, dict):
+                raise UsageError(f"config file {path}: 'profiles' must be a table of profiles")
+            for name, profile in value.items():
+                if not isinstance(profile, dict):
+                    raise UsageError(
+                        f"config file {path}: 'profiles.{name}' must be a table"
+                    )
+                for k, v in profile.items():
+                    try:
+                        profile[k] = check_value(k, v, where=f"profiles.{name}.")
+                    except UsageError as exc:
+                        raise UsageError(f"config file {path}: {exc.message}", hint=exc.hint) from None
+        else:
+            raise UsageError(
+                f"config file {path}: unknown top-level key '{key}'"
+                f"{_suggest(key, ['default_profile', 'profiles'])}",
+                hint="the file holds 'default_profile' and [profiles.NAME] tables",
+            )
+    return data
+
+
+def load_file(path: Path) -> ConfigFile:
+    """Read and check the config file; a missing file is an empty config."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ConfigFile(path, {}, exists=False)
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, exc) from None
+    cfg = ConfigFile(path, validate(data, path), exists=True)
+    _check_key_permissions(cfg)
+    return cfg
+
+
+def _check_key_permissions(cfg: ConfigFile) -> None:
+    holders = [n for n, p in cfg.profiles.items() if "api_key" in p]
+    if not holders or os.name != "posix":
+        return
+    mode = stat.S_IMODE(cfg.path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"config file {cfg.path} holds an api_key (profile '{holders[0]}') but is "
+            f"readable by others (mode {mode:04o})",
+            hint=f"run: chmod 600 {cfg.path}",
+        )
+
+
+def save_file(path: Path, data: dict[str, Any]) -> None:
+    """Write the config atomically (temp file + rename), mode 0600."""
+    import tomli_w
+
+    text = tomli_w.dumps(data)
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, content: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``content`` in one step; a crash leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ------------------------------------------------------------ resolution
+
+
+def resolve(
+    cfg: ConfigFile,
+    env: Mapping[str, str],
+    *,
+    profile: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    data: Path | None = None,
+) -> Settings:
+    """Resolve the settings for one invocation.
+
+    Highest first:
+      1. command-line flags (``flags``; ``profile`` picks the profile);
+      2. the environment: ``O4_PROFILE``, the key in ``$OPENAI_API_KEY`` (or the
+         variable the profile names in ``api_key_env``), ``OPENAI_BASE_URL``,
+         ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``;
+      3. the selected profile in the config file;
+      4. built-in defaults (``DEFAULTS``).
+    """
+    if profile:
+        name, chosen_by = profile, "--profile"
+    elif env.get(PROFILE_ENV):
+        name, chosen_by = env[PROFILE_ENV], f"${PROFILE_ENV}"
+    else:
+        name, chosen_by = cfg.default_profile, "default_profile"
+    if name in cfg.profiles:
+        stored = cfg.profiles[name]
+    elif name == DEFAULT_PROFILE:
+        stored = {}  # "default" needs no table: it is the built-in defaults
+    else:
+        known = ", ".join(sorted(cfg.profiles)) or "none"
+        raise ConfigError(
+            f"unknown profile '{name}' (from {chosen_by}); known profiles: {known}"
+            f"{_suggest(name, list(cfg.profiles))}",
+            hint=f"create it with `o4 config set -p {name} model o4-mini`",
+        )
+
+    values: dict[str, Any] = dict(DEFAULTS)
+    sources = {k: "default" for k in DEFAULTS}
+    for key, value in stored.items():
+        values[key] = value
+        sources[key] = f"profile {name}"
+    for key, var in ENV_OVERRIDES.items():
+        if env.get(var):
+            try:
+                values[key] = check_value(key, env[var])
+            except UsageError as exc:
+                raise UsageError(f"${var}: {exc.message}") from None
+            sources[key] = f"${var}"
+    for key, value in (flags or {}).items():
+        if value is not None:
+            values[key] = check_value(key, value)
+            sources[key] = "flag"
+
+    # The key: the variable the profile names (default OPENAI_API_KEY), then the file.
+    key_env = values["api_key_env"]
+    api_key, key_source = None, None
+    if env.get(key_env):
+        api_key, key_source = env[key_env], f"${key_env}"
+    elif stored.get("api_key"):
+        api_key, key_source = stored["api_key"], f"profile {name} ({cfg.path})"
+    values.pop("api_key", None)
+    if key_source:
+        sources["api_key"] = key_source
+
+    return Settings(
+        profile=name,
+        config_path=cfg.path,
+        data_dir=data if data is not None else data_dir(env),
+        api_key=api_key,
+        api_key_source=key_source,
+        sources=sources,
+        **{k: v for k, v in values.items() if k in _SETTING_FIELDS},
+    )
+
+
+_SETTING_FIELDS = {
+    "base_url",
+    "api_key_env",
+    "organization",
+    "project",
+    "model",
+    "api",
+    "effort",
+    "tier",
+    "timeout",
+    "max_retries",
+}
+
+
+def load_settings(
+    env: Mapping[str, str], *, profile: str | None = None, flags: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read the config file named by the environment and resolve the settings."""
+    return resolve(load_file(config_path(env)), env, profile=profile, flags=flags)

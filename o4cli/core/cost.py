@@ -1,0 +1,76 @@
+"""Token usage and what it costs. Pure functions; money is ``Decimal``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from o4cli.core.catalog import Price
+
+MILLION = Decimal(1_000_000)
+MICRO = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens of one call. ``output_tokens`` already includes ``reasoning_tokens``,
+    and ``input_tokens`` already includes ``cached_tokens``."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+    @classmethod
+    def from_api(cls, usage: dict[str, Any] | None) -> Usage:
+        """Read a Responses (``input_tokens``) or Chat (``prompt_tokens``) usage object."""
+        if not usage:
+            return cls()
+        if "input_tokens" in usage:
+            inp = usage.get("input_tokens") or 0
+            out = usage.get("output_tokens") or 0
+            cached = (usage.get("input_tokens_details") or {}).get("cached_tokens") or 0
+            reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
+        else:
+            inp = usage.get("prompt_tokens") or 0
+            out = usage.get("completion_tokens") or 0
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+            reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+        return cls(int(inp), int(cached), int(out), int(reasoning))
+
+
+def cost(usage: Usage, price: Price) -> Decimal:
+    """Exact USD cost: uncached input, cached input and output (reasoning included)."""
+    uncached = max(usage.input_tokens - usage.cached_tokens, 0)
+    total = (
+        uncached * price.input
+        + usage.cached_tokens * price.cached_input
+        + usage.output_tokens * price.output
+    )
+    return total / MILLION
+
+
+def worst_case(input_tokens: int, max_output: int, price: Price) -> Decimal:
+    """The most a call can cost: all input uncached, the whole output budget used."""
+    return cost(Usage(input_tokens=input_tokens, output_tokens=max_output), price)
+
+
+def micro(amount: Decimal) -> Decimal:
+    """Round to the micro-dollar, half up."""
+    return amount.quantize(MICRO, rounding=ROUND_HALF_UP)
+
+
+def format_usd(amount: Decimal | None) -> str:
+    """``$0.003987``; ``$?`` when the price is unknown."""
+    if amount is None:
+        return "$?"
+    return f"${micro(amount):,.6f}"

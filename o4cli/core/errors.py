@@ -1,0 +1,111 @@
+"""Exit codes and the exceptions that carry them.
+
+    O4Error (exit 1)
+    ├── UsageError      (2)  bad flags, files or values; nothing was sent
+    ├── ConfigError     (3)  configuration: no key, unknown profile, unsafe file
+    ├── ApiError        (1)  the API refused or failed the request (other 4xx)
+    │   ├── AuthError       (3)  401 or 403: the key, organization or project
+    │   ├── RateLimitError  (4)  429 still hit after retries, or one waiting cannot cure
+    │   └── ServerError     (5)  5xx still failing after retries
+    ├── NetworkError    (5)  connection failure or timeout after retries
+    ├── LedgerError     (1)  the local ledger cannot be opened or written
+    └── BudgetError     (6)  a --max-cost guard refused to send
+
+Only ``o4cli.__main__.main`` turns these into exit codes.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes (design.md section 3)."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    CONFIG = 3
+    RATE_LIMIT = 4
+    NETWORK = 5
+    BUDGET = 6
+    INTERRUPTED = 130
+
+
+class O4Error(Exception):
+    """An error meant for the user: one line of message, an optional hint."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(O4Error):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(O4Error):
+    exit_code = ExitCode.CONFIG
+
+
+class LedgerError(O4Error):
+    exit_code = ExitCode.FAILURE
+
+
+class BudgetError(O4Error):
+    exit_code = ExitCode.BUDGET
+
+
+class NetworkError(O4Error):
+    exit_code = ExitCode.NETWORK
+
+
+class ApiError(O4Error):
+    """The API answered with an error status; carries what it said."""
+
+    exit_code = ExitCode.FAILURE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+
+    def describe(self) -> str:
+        """One line: status, type, code, param, message and request id."""
+        head = " ".join(str(p) for p in (self.status, self.type) if p)
+        extra = ", ".join(
+            p for p in (self.code, f"param {self.param}" if self.param else None) if p
+        )
+        text = f"{head} ({extra})" if extra else head
+        text = f"{text}: {self.message}" if text else self.message
+        if self.request_id:
+            text += f" [request {self.request_id}]"
+        return text
+
+
+class AuthError(ApiError):
+    exit_code = ExitCode.CONFIG
+
+
+class RateLimitError(ApiError):
+    exit_code = ExitCode.RATE_LIMIT
+
+
+class ServerError(ApiError):
+    exit_code = ExitCode.NETWORK

@@ -1,0 +1,318 @@
+"""The ledger: every request and job o4 makes, with tokens and cost, in SQLite.
+
+One database in the data folder, WAL mode, schema migrations applied once each
+(recorded in ``_migrations`` and mirrored in ``PRAGMA user_version``). Keys are
+never stored. Jobs (batches, fine-tunes) carry a ``state`` dict so an interrupted
+submit can resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from o4cli.core.cost import Usage
+from o4cli.core.errors import LedgerError
+
+FILENAME = "ledger.db"
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    """Register a migration; they run in definition order, each once."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # executescript() would COMMIT the migration's transaction first: run one by one.
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            command TEXT NOT NULL,
+            profile TEXT,
+            model TEXT,
+            endpoint TEXT,
+            pricing TEXT NOT NULL DEFAULT 'standard',
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            cached_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd TEXT,
+            status TEXT NOT NULL DEFAULT 'ok',
+            response_id TEXT,
+            job_id INTEGER REFERENCES jobs(id),
+            duration_s REAL,
+            estimated INTEGER NOT NULL DEFAULT 0,
+            extra TEXT
+        );
+        CREATE INDEX requests_created ON requests(created_at);
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            profile TEXT,
+            model TEXT,
+            endpoint TEXT,
+            remote_id TEXT,
+            status TEXT NOT NULL,
+            input_hash TEXT,
+            label TEXT,
+            shard INTEGER,
+            estimated_cost_usd TEXT,
+            cost_usd TEXT,
+            state TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX jobs_kind ON jobs(kind, created_at);
+        CREATE INDEX jobs_remote ON jobs(remote_id);
+        CREATE INDEX jobs_hash ON jobs(kind, input_hash);
+        """
+    )
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    created_at: str
+    updated_at: str
+    profile: str | None
+    model: str | None
+    endpoint: str | None
+    remote_id: str | None
+    status: str
+    input_hash: str | None
+    label: str | None
+    shard: int | None
+    estimated_cost_usd: Decimal | None
+    cost_usd: Decimal | None
+    state: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Job:
+        d = dict(row)
+        for k in ("estimated_cost_usd", "cost_usd"):
+            d[k] = Decimal(d[k]) if d[k] is not None else None
+        d["state"] = json.loads(d["state"] or "{}")
+        return cls(**d)
+
+
+class Ledger:
+    """A connection to the ledger database."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, folder: Path) -> Ledger:
+        """Open (creating and migrating) the ledger in ``folder``."""
+        path = folder / FILENAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            migrate(db)
+        except (sqlite3.Error, OSError) as exc:
+            raise LedgerError(
+                f"the ledger {path} cannot be opened: {exc}",
+                hint=f"if it is damaged, move it aside (mv {path} {path}.bad); "
+                f"or point O4_DATA_DIR at a writable folder",
+            ) from None
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> int:
+        try:
+            cur = self.db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write to the ledger {self.path}: {exc}") from None
+        return int(cur.lastrowid or 0)
+
+    def record_request(
+        self,
+        *,
+        command: str,
+        profile: str | None,
+        model: str | None,
+        endpoint: str | None,
+        usage: Usage,
+        cost_usd: Decimal | None,
+        pricing: str = "standard",
+        status: str = "ok",
+        response_id: str | None = None,
+        job_id: int | None = None,
+        duration_s: float | None = None,
+        estimated: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one request; returns its row id."""
+        return self._write(
+            "INSERT INTO requests (created_at, command, profile, model, endpoint, pricing,"
+            " input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, status,"
+            " response_id, job_id, duration_s, estimated, extra)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                now(),
+                command,
+                profile,
+                model,
+                endpoint,
+                pricing,
+                usage.input_tokens,
+                usage.cached_tokens,
+                usage.output_tokens,
+                usage.reasoning_tokens,
+                _money(cost_usd),
+                status,
+                response_id,
+                job_id,
+                duration_s,
+                int(estimated),
+                json.dumps(extra) if extra else None,
+            ),
+        )
+
+    def requests(self, since: str | None = None) -> Iterator[sqlite3.Row]:
+        """Requests, oldest first, optionally since an ISO timestamp."""
+        sql = "SELECT * FROM requests"
+        args: tuple[Any, ...] = ()
+        if since:
+            sql += " WHERE created_at >= ?"
+            args = (since,)
+        yield from self.db.execute(sql + " ORDER BY id", args)
+
+    def add_job(
+        self,
+        *,
+        kind: str,
+        status: str,
+        profile: str | None = None,
+        model: str | None = None,
+        endpoint: str | None = None,
+        remote_id: str | None = None,
+        input_hash: str | None = None,
+        label: str | None = None,
+        shard: int | None = None,
+        estimated_cost_usd: Decimal | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a job before it exists remotely; returns its local id."""
+        stamp = now()
+        return self._write(
+            "INSERT INTO jobs (kind, created_at, updated_at, profile, model, endpoint, remote_id,"
+            " status, input_hash, label, shard, estimated_cost_usd, state)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                kind,
+                stamp,
+                stamp,
+                profile,
+                model,
+                endpoint,
+                remote_id,
+                status,
+                input_hash,
+                label,
+                shard,
+                _money(estimated_cost_usd),
+                json.dumps(state or {}),
+            ),
+        )
+
+    _JOB_COLUMNS = frozenset({"remote_id", "status", "label", "cost_usd", "model", "endpoint"})
+
+    def update_job(self, job_id: int, *, state: dict[str, Any] | None = None, **columns: Any) -> None:
+        """Change a job's columns and merge ``state`` into its state dict."""
+        unknown = set(columns) - self._JOB_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown job columns: {sorted(unknown)}")
+        sets = ["updated_at = ?"]
+        args: list[Any] = [now()]
+        for key, value in columns.items():
+            sets.append(f"{key} = ?")
+            args.append(_money(value) if isinstance(value, Decimal) else value)
+        if state:
+            current = self.job(job_id)
+            merged = {**(current.state if current else {}), **state}
+            sets.append("state = ?")
+            args.append(json.dumps(merged))
+        self._write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
+
+    def job(self, job_id: int) -> Job | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job.from_row(row) if row else None
+
+    def job_by_remote(self, remote_id: str) -> Job | None:
+        row = self.db.execute(
+            "SELECT * FROM jobs WHERE remote_id = ? ORDER BY id DESC LIMIT 1", (remote_id,)
+        ).fetchone()
+        return Job.from_row(row) if row else None
+
+    def jobs(self, kind: str, *, input_hash: str | None = None, limit: int | None = None) -> list[Job]:
+        """Jobs of a kind, newest first."""
+        sql = "SELECT * FROM jobs WHERE kind = ?"
+        args: list[Any] = [kind]
+        if input_hash is not None:
+            sql += " AND input_hash = ?"
+            args.append(input_hash)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [Job.from_row(r) for r in self.db.execute(sql, args)]
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet applied; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for version, (name, fn) in enumerate(MIGRATIONS, start=1):
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            fn(db)
+            db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, now()))
+            db.execute(f"PRAGMA user_version = {version}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
