@@ -34,7 +34,15 @@ def console(stream: IO[str] | None = None):  # -> rich.console.Console
     from rich.console import Console
 
     stream = stream or sys.stdout
-    return Console(file=stream, no_color=not colour(stream), highlight=False, soft_wrap=False)
+    # NO_COLOR: no escape codes at all (rich's own no_color would still send bold).
+    styled = colour(stream)
+    return Console(
+        file=stream,
+        color_system="auto" if styled else None,
+        force_terminal=styled or None,
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 def print_json(obj: Any, stream: IO[str] | None = None) -> None:
@@ -105,7 +113,7 @@ def print_fields(
         if title:
             stream.write(f"# {title}\n")
         for key, value in pairs:
-            stream.write(f"{key}: {_cell(value)}\n")
+            stream.write(f"{key}: {_cell(value, human=False)}\n")
         stream.flush()
         return
     from rich.table import Table

@@ -32,7 +32,7 @@ tier = 1                 # usage tier 1-5: drives rate and batch-queue limits
 # max_retries = 2
 """
 
-KeyArg = Annotated[str, typer.Argument(help="A profile setting (model, effort, tier, ...) or default_profile.")]
+KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="A profile setting (model, effort, tier, ...) or default_profile.")]
 
 
 def _target(app_ctx, cfg) -> str:  # noqa: ANN001 - AppContext, ConfigFile
@@ -128,7 +128,7 @@ def get(ctx: typer.Context, key: KeyArg, profile: ProfileOpt = None) -> None:
 def set_(
     ctx: typer.Context,
     key: KeyArg,
-    value: Annotated[str, typer.Argument(help="The new value.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
     profile: ProfileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:

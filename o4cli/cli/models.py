@@ -66,7 +66,7 @@ def _usd(price: dict[str, str] | None, key: str) -> str | None:
 @app.command()
 def show(
     ctx: typer.Context,
-    model: Annotated[Optional[str], typer.Argument(help="Model id, alias, snapshot or ft: name (default: the profile's model).")] = None,
+    model: Annotated[Optional[str], typer.Argument(metavar="[MODEL]", help="Model id, alias, snapshot or ft: name (default: the profile's model).")] = None,
     remote: RemoteOpt = False,
     profile: ProfileOpt = None,
     json: JsonOpt = False,

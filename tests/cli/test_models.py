@@ -1,0 +1,107 @@
+"""`o4 models list|show`: catalog facts, piped and in a real terminal."""
+
+import json
+import sys
+
+import pexpect
+
+
+def test_show_json_has_the_catalog_facts(o4):
+    r = o4("models", "show", "--json")
+    assert r.code == 0 and r.stderr == ""
+    v = json.loads(r.stdout)
+    assert v["id"] == "o4-mini" and v["snapshot"] == "o4-mini-2025-04-16"
+    assert (v["context_window"], v["max_output"], v["knowledge_cutoff"]) == (200000, 100000, "2024-06-01")
+    assert v["input_modalities"] == ["text", "image"] and v["output_modalities"] == ["text"]
+    assert v["features"]["fine_tuning"] is True and v["features"]["distillation"] is False
+    assert v["prices"]["standard"] == {"input": "1.10", "cached_input": "0.275", "output": "4.40"}
+    assert v["prices"]["batch"]["input"] == "0.55" and v["prices"]["flex"]["output"] == "2.20"
+    assert v["rate_limits"][0] == {"tier": 1, "rpm": 1000, "tpm": 100000, "batch_queue_tokens": 1000000}
+    assert "temperature" in v["rejected_parameters"]
+    assert "/v1/batches" in v["endpoints"]
+
+
+def test_show_works_without_key_network_or_ledger(o4, env, tmp_path):
+    # a data folder that cannot hold a ledger must not matter to a read-only command
+    bad = tmp_path / "not-a-dir"
+    bad.write_text("x")
+    r = o4("models", "show", "o4-mini-2025-04-16", extra_env={"O4_DATA_DIR": str(bad), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert r.code == 0 and "200,000" not in r.stdout  # piped: bare numbers
+    assert "context window: 200000" in r.stdout
+
+
+def test_show_piped_is_plain_text(o4):
+    r = o4("models", "show")
+    assert "\x1b[" not in r.stdout
+    assert "snapshot: o4-mini-2025-04-16" in r.stdout
+    assert "standard\t$1.10\t$0.275\t$4.40" in r.stdout
+    assert "tier 1\t1000\t100000\t1000000" in r.stdout
+
+
+def test_show_fine_tuned_model_gets_fine_tuned_prices(o4):
+    v = json.loads(o4("models", "show", "ft:o4-mini-2025-04-16:acme:triage:abc", "--json").stdout)
+    assert v["fine_tuned"] is True and v["prices"]["standard"]["input"] == "4.00"
+
+
+def test_show_unknown_model_exits_2_naming_known_ones(o4):
+    r = o4("models", "show", "gpt-9")
+    assert r.code == 2 and "'gpt-9' is not in o4's catalog" in r.stderr and "o4-mini-2025-04-16" in r.stderr
+
+
+def test_show_highlights_the_profile_tier(o4):
+    o4("config", "set", "tier", "3")
+    assert "this profile: tier 3" in o4("models", "show").stdout
+    assert json.loads(o4("models", "show", "--json").stdout)["profile_tier"] == 3
+
+
+def test_list_piped_is_tsv(o4):
+    r = o4("models", "list")
+    lines = r.stdout.splitlines()
+    assert lines[0].split("\t")[0] == "model"
+    assert lines[1].split("\t")[:3] == ["o4-mini", "200000", "100000"]
+
+
+def test_python_m_and_console_script_agree(o4):
+    assert o4("--version").stdout == "o4 0.1.0\n"
+
+
+def test_show_remote_adds_what_the_api_says(o4, emulator):
+    v = json.loads(o4("models", "show", "--remote", "--json").stdout)
+    assert v["remote"]["owned_by"] == "system" and v["remote"]["created_date"] == "2025-04-09"
+    assert [r.path for r in emulator.log] == ["/v1/models/o4-mini"]
+
+
+def spawn(env, *args, **kw):
+    return pexpect.spawn(
+        sys.executable, ["-m", "o4cli", *args], env=env, encoding="utf-8", dimensions=(50, 120), timeout=20, **kw
+    )
+
+
+def test_show_in_a_terminal_is_a_rich_table(env):
+    child = spawn(env, "models", "show")
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 0
+    assert "\x1b[" in out  # styled
+    assert "\t" not in out
+    assert "200,000" in out  # thousands separators for people
+    assert "━" in out or "─" in out  # table rules
+
+
+def test_plain_flag_and_no_color_in_a_terminal(env):
+    child = spawn(env, "models", "show", "--plain")
+    out = child.read()
+    child.close()
+    assert "\x1b[" not in out and "snapshot: o4-mini-2025-04-16" in out
+    child = spawn({**env, "NO_COLOR": "1"}, "models", "list")
+    out = child.read()
+    child.close()
+    assert "\x1b[" not in out and "o4-mini" in out and "\t" not in out
+
+
+def test_error_in_a_terminal_is_red_and_piped_is_not(env, o4):
+    child = spawn(env, "models", "show", "gpt-9")
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 2 and "\x1b[31mo4: error:" in out
+    assert o4("models", "show", "gpt-9").stderr.startswith("o4: error: ")

@@ -1,0 +1,231 @@
+"""A local emulator of the OpenAI API for o4's tests, on 127.0.0.1.
+
+It keeps state (models today; responses, files, batches and fine-tuning jobs as
+later commands need them), logs every request it receives (the contract fixture
+checks each against OpenAI's OpenAPI spec), and injects faults on demand::
+
+    emu.fault(status=429, headers={"Retry-After": "1"})   # next request gets a 429
+    emu.fault(garbage=True, times=2)                       # two bodies that are not JSON
+    emu.fault(delay=3.0, path="/v1/models")                # a slow answer
+
+Faults are consumed in order by the requests they match (method and path prefix).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.contract import RecordedRequest
+
+TEST_KEY = "sk-test-o4cli-0123456789abcdefSECRET"
+
+MODELS = [
+    {"id": "o4-mini", "object": "model", "created": 1744225351, "owned_by": "system"},
+    {"id": "o4-mini-2025-04-16", "object": "model", "created": 1744133301, "owned_by": "system"},
+    {"id": "gpt-4.1-mini", "object": "model", "created": 1744318173, "owned_by": "system"},
+    {"id": "o3", "object": "model", "created": 1744225308, "owned_by": "system"},
+]
+
+
+@dataclass
+class Fault:
+    """What to do to the next matching request instead of (or before) answering it."""
+
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    garbage: bool = False
+    delay: float = 0.0
+    times: int = 1
+    method: str | None = None
+    path: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or path.startswith(self.path)
+        )
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def api_error(status: int, message: str, type_: str, code: str | None = None, param: str | None = None) -> Reply:
+    return Reply(status, {"error": {"message": message, "type": type_, "param": param, "code": code}})
+
+
+Route = tuple[str, re.Pattern[str], Callable[..., Reply]]
+
+
+class Emulator:
+    """The emulated API: routes, state, faults and a request log."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.keys = {TEST_KEY}
+        self.routes: list[Route] = []
+        self._ids = itertools.count(1)
+        self.reset()
+        self.route("GET", r"/v1/models", self.list_models)
+        self.route("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model)
+        self.server: ThreadingHTTPServer | None = None
+
+    # ---------------------------------------------------------------- control
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults: list[Fault] = []
+            self.log: list[RecordedRequest] = []
+            self.received_at: list[float] = []
+            self.models = [dict(m) for m in MODELS]
+
+    def fault(self, **kwargs: Any) -> Fault:
+        f = Fault(**kwargs)
+        with self.lock:
+            self.faults.append(f)
+        return f
+
+    def route(self, method: str, pattern: str, handler: Callable[..., Reply]) -> None:
+        self.routes.append((method, re.compile(pattern + r"$"), handler))
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):06d}"
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> Emulator:
+        emu = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _handle(self) -> None:
+                emu.handle(self)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # ---------------------------------------------------------------- serving
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for f in self.faults:
+                if f.matches(method, path):
+                    f.times -= 1
+                    if f.times <= 0:
+                        self.faults.remove(f)
+                    return f
+        return None
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        path = h.path
+        with self.lock:
+            self.log.append(RecordedRequest(h.command, path, dict(h.headers.items()), body))
+            self.received_at.append(time.monotonic())
+        request_id = self.next_id("req_")
+        bare = path.split("?", 1)[0]
+        fault = self._take_fault(h.command, bare)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and fault.garbage:
+            return self._send(h, 200, b"<html>502 Bad Gateway</html>garbage{", request_id, {"Content-Type": "text/html"})
+        if fault and fault.status:
+            reply = Reply(fault.status, fault.body if fault.body is not None else _default_error(fault.status), fault.headers)
+        else:
+            reply = self._dispatch(h, bare, body)
+        data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+        self._send(h, reply.status, data, request_id, {"Content-Type": "application/json", **reply.headers})
+
+    def _dispatch(self, h: BaseHTTPRequestHandler, path: str, body: bytes) -> Reply:
+        auth = h.headers.get("Authorization", "")
+        key = auth.removeprefix("Bearer ").strip()
+        if key not in self.keys:
+            # Like the real API, the message names the key (the real one masks most
+            # of it; this one does not, so tests can prove o4 redacts it).
+            return api_error(401, f"Incorrect API key provided: {key}.", "invalid_request_error", "invalid_api_key")
+        for method, pattern, handler in self.routes:
+            m = pattern.match(path)
+            if m and method == h.command:
+                payload = None
+                if body and "json" in (h.headers.get("Content-Type") or ""):
+                    try:
+                        payload = json.loads(body)
+                    except ValueError:
+                        return api_error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+                return handler(payload=payload, raw=body, headers=h.headers, **m.groupdict())
+        return api_error(404, f"Invalid URL ({h.command} {path})", "invalid_request_error")
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, data: bytes, request_id: str, headers: dict[str, str]) -> None:
+        try:
+            h.send_response(status)
+            h.send_header("Content-Length", str(len(data)))
+            h.send_header("x-request-id", request_id)
+            h.send_header("x-ratelimit-limit-requests", "1000")
+            h.send_header("x-ratelimit-remaining-requests", "999")
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # ---------------------------------------------------------------- routes
+
+    def list_models(self, **_: Any) -> Reply:
+        return Reply(200, {"object": "list", "data": self.models})
+
+    def get_model(self, model: str, **_: Any) -> Reply:
+        for m in self.models:
+            if m["id"] == model:
+                return Reply(200, m)
+        return api_error(
+            404,
+            f"The model '{model}' does not exist or you do not have access to it.",
+            "invalid_request_error",
+            "model_not_found",
+        )
+
+
+def _default_error(status: int) -> dict[str, Any]:
+    if status == 429:
+        return {
+            "error": {
+                "message": "Rate limit reached for o4-mini in organization org-test on requests per min (RPM): "
+                "Limit 3, Used 3, Requested 1.",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            }
+        }
+    if status >= 500:
+        return {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}}
+    return {"error": {"message": f"Error {status}", "type": "invalid_request_error", "param": None, "code": None}}
