@@ -1,0 +1,207 @@
+"""What the emulator's o4-mini says: Responses and Chat Completions bodies and streams.
+
+A ``Script`` describes one answer (text, reasoning summary, token counts, how it
+ends, how its stream misbehaves). Queue scripts with ``emulator.answer(...)``; with
+none queued the model answers ``"Echo: <the prompt's text>"``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Script:
+    text: str | None = None
+    summary: str | None = None
+    reasoning_tokens: int = 64
+    input_tokens: int | None = None
+    cached_tokens: int = 0
+    output_tokens: int | None = None
+    status: str = "completed"  # completed | incomplete | failed
+    incomplete_reason: str = "max_output_tokens"
+    error: dict[str, Any] | None = None  # for status failed
+    error_event_after: int | None = None  # send an `error` event after N text deltas
+    cut_after: int | None = None  # close the connection after N text deltas
+    delay: float = 0.0  # seconds between stream events
+    chunk: int = 4  # characters per text delta
+    service_tier: str | None = None  # what the "server" says it used
+
+
+def prompt_text(body: dict[str, Any], chat: bool) -> str:
+    """The user's text from a request body (for the echo answer and token counts)."""
+    parts: list[str] = []
+    items = body.get("messages") if chat else body.get("input")
+    if isinstance(items, str):
+        return items
+    for item in items or []:
+        if not isinstance(item, dict) or item.get("role") not in ("user", None):
+            continue
+        content = item.get("content")
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts.extend(p.get("text", "") for p in content if isinstance(p, dict))
+    return "\n".join(parts)
+
+
+def _counts(script: Script, body: dict[str, Any], text: str, chat: bool) -> dict[str, int]:
+    inp = script.input_tokens if script.input_tokens is not None else max(1, len(json.dumps(body)) // 4)
+    visible = 0 if script.status == "incomplete" and not text else max(1, len(text) // 4)
+    out = script.output_tokens if script.output_tokens is not None else visible + script.reasoning_tokens
+    return {"input": inp, "cached": min(script.cached_tokens, inp), "output": out, "reasoning": min(script.reasoning_tokens, out)}
+
+
+def responses_usage(c: dict[str, int]) -> dict[str, Any]:
+    return {
+        "input_tokens": c["input"],
+        "input_tokens_details": {"cached_tokens": c["cached"]},
+        "output_tokens": c["output"],
+        "output_tokens_details": {"reasoning_tokens": c["reasoning"]},
+        "total_tokens": c["input"] + c["output"],
+    }
+
+
+def chat_usage(c: dict[str, int]) -> dict[str, Any]:
+    return {
+        "prompt_tokens": c["input"],
+        "prompt_tokens_details": {"cached_tokens": c["cached"]},
+        "completion_tokens": c["output"],
+        "completion_tokens_details": {"reasoning_tokens": c["reasoning"]},
+        "total_tokens": c["input"] + c["output"],
+    }
+
+
+def answer_text(script: Script, body: dict[str, Any], chat: bool) -> str:
+    if script.text is not None:
+        return script.text
+    if script.status == "incomplete":
+        return ""
+    fmt = (body.get("response_format") if chat else (body.get("text") or {}).get("format")) or {}
+    if fmt.get("type") == "json_schema":
+        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+        return json.dumps(_sample(schema))
+    return "Echo: " + prompt_text(body, chat)
+
+
+def _sample(schema: dict[str, Any]) -> Any:
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), "null")
+    if t == "object":
+        return {k: _sample(v) for k, v in (schema.get("properties") or {}).items()}
+    if t == "array":
+        return [_sample(schema.get("items") or {"type": "string"})]
+    return {"integer": 42, "number": 1.5, "boolean": True, "null": None}.get(t, "text")
+
+
+# ------------------------------------------------------------- Responses
+
+
+def response_object(rid: str, script: Script, body: dict[str, Any], text: str, status: str | None = None) -> dict[str, Any]:
+    c = _counts(script, body, text, chat=False)
+    output: list[dict[str, Any]] = [
+        {
+            "id": rid.replace("resp_", "rs_"),
+            "type": "reasoning",
+            "summary": [{"type": "summary_text", "text": script.summary}] if script.summary else [],
+        }
+    ]
+    if text:
+        output.append(
+            {
+                "id": rid.replace("resp_", "msg_"),
+                "type": "message",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        )
+    status = status or script.status
+    return {
+        "id": rid,
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": status,
+        "model": "o4-mini-2025-04-16",
+        "output": output,
+        "error": (script.error or {"code": "server_error", "message": "The model failed."}) if status == "failed" else None,
+        "incomplete_details": {"reason": script.incomplete_reason} if status == "incomplete" else None,
+        "usage": responses_usage(c),
+        "service_tier": script.service_tier or body.get("service_tier") or "default",
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": body.get("reasoning") or {"effort": "medium", "summary": None},
+        "max_output_tokens": body.get("max_output_tokens"),
+        "store": body.get("store", True),
+    }
+
+
+def response_events(rid: str, script: Script, body: dict[str, Any], text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The Responses stream of one answer, as (event type, data) pairs, in order."""
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def ev(kind: str, **data: Any) -> None:
+        events.append((kind, {"type": kind, "sequence_number": len(events), **data}))
+
+    shell = response_object(rid, script, body, "", status="in_progress")
+    shell["usage"] = None
+    ev("response.created", response=shell)
+    ev("response.in_progress", response=shell)
+    rs = rid.replace("resp_", "rs_")
+    ev("response.output_item.added", output_index=0, item={"id": rs, "type": "reasoning", "summary": []})
+    if script.summary:
+        ev("response.reasoning_summary_part.added", item_id=rs, output_index=0, summary_index=0, part={"type": "summary_text", "text": ""})
+        for i in range(0, len(script.summary), 8):
+            ev("response.reasoning_summary_text.delta", item_id=rs, output_index=0, summary_index=0, delta=script.summary[i : i + 8])
+        ev("response.reasoning_summary_text.done", item_id=rs, output_index=0, summary_index=0, text=script.summary)
+        ev("response.reasoning_summary_part.done", item_id=rs, output_index=0, summary_index=0, part={"type": "summary_text", "text": script.summary})
+    ev("response.output_item.done", output_index=0, item={"id": rs, "type": "reasoning", "summary": [{"type": "summary_text", "text": script.summary}] if script.summary else []})
+    msg = rid.replace("resp_", "msg_")
+    if text:
+        ev("response.output_item.added", output_index=1, item={"id": msg, "type": "message", "role": "assistant", "status": "in_progress", "content": []})
+        ev("response.content_part.added", item_id=msg, output_index=1, content_index=0, part={"type": "output_text", "text": "", "annotations": []})
+        for i in range(0, len(text), script.chunk):
+            ev("response.output_text.delta", item_id=msg, output_index=1, content_index=0, delta=text[i : i + script.chunk], logprobs=[])
+        ev("response.output_text.done", item_id=msg, output_index=1, content_index=0, text=text, logprobs=[])
+        ev("response.content_part.done", item_id=msg, output_index=1, content_index=0, part={"type": "output_text", "text": text, "annotations": []})
+    final = response_object(rid, script, body, text)
+    terminal = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed"}[script.status]
+    ev(terminal, response=final)
+    return events
+
+
+# --------------------------------------------------------------- Chat
+
+
+def chat_object(cid: str, script: Script, body: dict[str, Any], text: str) -> dict[str, Any]:
+    c = _counts(script, body, text, chat=True)
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "o4-mini-2025-04-16",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": None, "annotations": []},
+                "finish_reason": "length" if script.status == "incomplete" else "stop",
+            }
+        ],
+        "usage": chat_usage(c),
+        "service_tier": script.service_tier or body.get("service_tier") or "default",
+    }
+
+
+def chat_chunks(cid: str, script: Script, body: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": "o4-mini-2025-04-16", "service_tier": "default"}
+    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}], "usage": None}]
+    for i in range(0, len(text), script.chunk):
+        chunks.append({**base, "choices": [{"index": 0, "delta": {"content": text[i : i + script.chunk]}, "finish_reason": None}], "usage": None})
+    finish = "length" if script.status == "incomplete" else "stop"
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}], "usage": None})
+    if (body.get("stream_options") or {}).get("include_usage"):
+        chunks.append({**base, "choices": [], "usage": chat_usage(_counts(script, body, text, chat=True))})
+    return chunks
