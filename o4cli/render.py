@@ -138,3 +138,173 @@ def error(exc: O4Error, stream: IO[str] | None = None) -> None:
     if exc.hint:
         stream.write(f"{dim}o4: hint: {exc.hint}{reset}\n")
     stream.flush()
+
+
+# ------------------------------------------------------------- answers
+
+
+def usage_line(
+    model: str,
+    usage: Any,
+    cost: Any,
+    seconds: float,
+    *,
+    pricing: str = "standard",
+    estimated: bool = False,
+) -> str:
+    """``o4-mini · in 1,204 (1,024 cached) · out 812 (640 reasoning) · $0.004052 · 6.1 s · 133 tok/s``"""
+    from o4cli.core.cost import format_usd
+
+    rate = usage.output_tokens / seconds if seconds > 0 else 0.0
+    tilde = "~" if estimated else ""
+    money = format_usd(cost) + ("" if pricing == "standard" else f" {pricing}")
+    return " · ".join(
+        [
+            model,
+            f"in {tilde}{usage.input_tokens:,} ({usage.cached_tokens:,} cached)",
+            f"out {tilde}{usage.output_tokens:,} ({usage.reasoning_tokens:,} reasoning)",
+            tilde + money + (" (estimated)" if estimated else ""),
+            f"{seconds:.1f} s",
+            f"{rate:.0f} tok/s",
+        ]
+    )
+
+
+def note(text: str, stream: IO[str] | None = None) -> None:
+    """A dimmed line on stderr (the summary line, notices)."""
+    stream = stream or sys.stderr
+    dim, reset = ("\x1b[2m", "\x1b[0m") if colour(stream) else ("", "")
+    stream.write(f"{dim}{text}{reset}\n")
+    stream.flush()
+
+
+def print_answer(text: str, *, plain: bool = False, markdown: bool = True, stream: IO[str] | None = None) -> None:
+    """The finished answer: rendered markdown on a terminal, the raw text when piped."""
+    stream = stream or sys.stdout
+    if markdown and fancy(stream, plain):
+        from rich.markdown import Markdown
+
+        console(stream).print(Markdown(text))
+        return
+    # Piped, the answer goes out byte for byte; a terminal gets a final newline.
+    tidy = fancy(stream) and text and not text.endswith("\n")
+    stream.write(text + ("\n" if tidy else ""))
+    stream.flush()
+
+
+class Waiting:
+    """A 'thinking…' spinner on a terminal's stderr while the model reasons."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.status = None
+        if enabled:
+            from rich.status import Status
+
+            self.status = Status("thinking…", console=console(sys.stderr), spinner="dots")
+            self.status.start()
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+class StreamView:
+    """Shows a streamed answer as it is written.
+
+    Piped (or ``--plain``): each text delta is written and flushed as it arrives.
+    On a terminal: markdown rendered live. Finished blocks (up to a blank line outside a
+    code fence) are printed once, above the live region, and only the open block is
+    re-rendered, so the cost stays linear in the answer's length. A reasoning summary,
+    when one streams in before the answer, is shown dimmed on stderr.
+    """
+
+    REFRESH = 0.1  # seconds between re-renders of the open block
+
+    def __init__(self, *, plain: bool = False, quiet: bool = False, out: IO[str] | None = None) -> None:
+        self.out = out or sys.stdout
+        self.fancy = fancy(self.out, plain)
+        self.show_summary = not quiet and fancy(sys.stderr, plain)
+        self.waiting = Waiting(self.show_summary or self.fancy)
+        self.summarising = False
+        self.live = None
+        self.open = ""
+        self._pos = 0
+        self._in_fence = False
+        self._last = 0.0
+        self.wrote_text = False
+        self.ends_with_newline = True
+
+    def summary(self, delta: str) -> None:
+        if not self.show_summary or self.wrote_text:
+            return
+        self.waiting.stop()
+        dim, reset = ("\x1b[2m", "\x1b[0m") if colour(sys.stderr) else ("", "")
+        if not self.summarising:
+            sys.stderr.write(f"{dim}thinking: {reset}")
+            self.summarising = True
+        sys.stderr.write(f"{dim}{delta}{reset}")
+        sys.stderr.flush()
+
+    def text(self, delta: str) -> None:
+        if not self.wrote_text:
+            self.waiting.stop()
+            if self.summarising:
+                sys.stderr.write("\n\n")
+                sys.stderr.flush()
+            self.wrote_text = True
+        if not self.fancy:
+            self.out.write(delta)
+            self.out.flush()
+            if delta:
+                self.ends_with_newline = delta.endswith("\n")
+            return
+        self._feed(delta)
+
+    def _feed(self, delta: str) -> None:
+        import time
+
+        from rich.live import Live
+        from rich.markdown import Markdown
+
+        if self.live is None:
+            self.live = Live(console=console(self.out), auto_refresh=False, transient=True, vertical_overflow="crop")
+            self.live.start()
+        self.open += delta
+        boundary = 0
+        while True:
+            nl = self.open.find("\n", self._pos)
+            if nl < 0:
+                break
+            line = self.open[self._pos : nl].strip()
+            if line.startswith(("```", "~~~")):
+                self._in_fence = not self._in_fence
+            elif not line and not self._in_fence and self.open[: self._pos].strip():
+                boundary = nl + 1
+            self._pos = nl + 1
+        if boundary:
+            finished, self.open = self.open[:boundary], self.open[boundary:]
+            self._pos -= boundary
+            self.live.update("", refresh=True)
+            self.live.console.print(Markdown(finished))
+        now = time.monotonic()
+        if now - self._last >= self.REFRESH:
+            self._last = now
+            self.live.update(Markdown(self.open), refresh=True)
+
+    def close(self) -> None:
+        """Print what is still open and leave the terminal tidy."""
+        self.waiting.stop()
+        if self.summarising and not self.wrote_text:
+            sys.stderr.write("\n")
+        if self.live is not None:
+            from rich.markdown import Markdown
+
+            self.live.update("", refresh=True)
+            self.live.stop()
+            if self.open.strip():
+                console(self.out).print(Markdown(self.open))
+            self.live = None
+        elif self.wrote_text and not self.ends_with_newline and fancy(self.out):
+            self.out.write("\n")
+            self.out.flush()

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests import fake_llm
 from tests.contract import RecordedRequest
+from tests.fake_llm import Script
 
 TEST_KEY = "sk-test-o4cli-0123456789abcdefSECRET"
 
@@ -65,6 +67,12 @@ def api_error(status: int, message: str, type_: str, code: str | None = None, pa
     return Reply(status, {"error": {"message": message, "type": type_, "param": param, "code": code}})
 
 
+@dataclass
+class Stream:
+    script: Script
+    events: list[bytes]
+
+
 Route = tuple[str, re.Pattern[str], Callable[..., Reply]]
 
 
@@ -79,6 +87,8 @@ class Emulator:
         self.reset()
         self.route("GET", r"/v1/models", self.list_models)
         self.route("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model)
+        self.route("POST", r"/v1/responses", self.create_response)
+        self.route("POST", r"/v1/chat/completions", self.create_chat)
         self.server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- control
@@ -89,12 +99,25 @@ class Emulator:
             self.log: list[RecordedRequest] = []
             self.received_at: list[float] = []
             self.models = [dict(m) for m in MODELS]
+            self.scripts: list[Script] = []
+            self.responses: dict[str, dict[str, Any]] = {}
 
     def fault(self, **kwargs: Any) -> Fault:
         f = Fault(**kwargs)
         with self.lock:
             self.faults.append(f)
         return f
+
+    def answer(self, **kwargs: Any) -> Script:
+        """Queue how the model answers the next responses/chat request."""
+        script = Script(**kwargs)
+        with self.lock:
+            self.scripts.append(script)
+        return script
+
+    def bodies(self, path: str = "") -> list[dict[str, Any]]:
+        """The JSON bodies of the logged requests to ``path`` (prefix)."""
+        return [json.loads(r.body) for r in self.log if r.path.startswith(path) and r.body[:1] == b"{"]
 
     def route(self, method: str, pattern: str, handler: Callable[..., Reply]) -> None:
         self.routes.append((method, re.compile(pattern + r"$"), handler))
@@ -162,6 +185,8 @@ class Emulator:
             reply = Reply(fault.status, fault.body if fault.body is not None else _default_error(fault.status), fault.headers)
         else:
             reply = self._dispatch(h, bare, body)
+        if isinstance(reply, Stream):
+            return self._send_stream(h, reply, request_id)
         data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
         self._send(h, reply.status, data, request_id, {"Content-Type": "application/json", **reply.headers})
 
@@ -198,7 +223,73 @@ class Emulator:
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _send_stream(self, h: BaseHTTPRequestHandler, stream: Stream, request_id: str) -> None:
+        """Server-Sent Events, chunked; ``cut_after`` text deltas drops the connection."""
+        script = stream.script
+        try:
+            h.send_response(200)
+            h.send_header("Content-Type", "text/event-stream")
+            h.send_header("Transfer-Encoding", "chunked")
+            h.send_header("x-request-id", request_id)
+            h.end_headers()
+            deltas = 0
+            for event in stream.events:
+                if script.cut_after is not None and deltas >= script.cut_after:
+                    h.wfile.flush()
+                    h.close_connection = True
+                    h.connection.shutdown(2)  # mid-stream: no terminating chunk
+                    return
+                if script.error_event_after is not None and deltas >= script.error_event_after:
+                    event = b'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error while streaming.","param":null,"sequence_number":99}\n\n'
+                    script.error_event_after = None
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                    break
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+                if b"output_text.delta" in event[:40] or b'"content"' in event:
+                    deltas += 1
+                if script.delay:
+                    h.wfile.flush()
+                    time.sleep(script.delay)
+            h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+
     # ---------------------------------------------------------------- routes
+
+    def _script(self) -> Script:
+        with self.lock:
+            return self.scripts.pop(0) if self.scripts else Script()
+
+    def create_response(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
+        body = payload or {}
+        prev = body.get("previous_response_id")
+        if prev and prev not in self.responses:
+            return api_error(400, f"Previous response with id '{prev}' not found.", "invalid_request_error", param="previous_response_id")
+        script = self._script()
+        rid = self.next_id("resp_")
+        text = fake_llm.answer_text(script, body, chat=False)
+        obj = fake_llm.response_object(rid, script, body, text)
+        self.responses[rid] = obj
+        if body.get("stream"):
+            events = [
+                f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
+                for kind, data in fake_llm.response_events(rid, script, body, text)
+            ]
+            return Stream(script, events)
+        return Reply(200, obj)
+
+    def create_chat(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
+        body = payload or {}
+        script = self._script()
+        cid = self.next_id("chatcmpl-")
+        text = fake_llm.answer_text(script, body, chat=True)
+        if body.get("stream"):
+            events = [f"data: {json.dumps(c)}\n\n".encode() for c in fake_llm.chat_chunks(cid, script, body, text)]
+            events.append(b"data: [DONE]\n\n")
+            return Stream(script, events)
+        return Reply(200, fake_llm.chat_object(cid, script, body, text))
+
 
     def list_models(self, **_: Any) -> Reply:
         return Reply(200, {"object": "list", "data": self.models})

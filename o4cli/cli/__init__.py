@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from o4cli.cli import ask as ask_cmd
 from o4cli.cli import config as config_cmd
 from o4cli.cli import models as models_cmd
 from o4cli.cli.common import ProfileOpt, QuietOpt, VerboseOpt
@@ -48,5 +49,7 @@ def root(
     ctx.obj = AppContext(profile=profile, verbose=verbose, quiet=quiet)
 
 
+app.command("ask", help=ask_cmd.ASK_HELP)(ask_cmd.run)
+app.command("stream", help=ask_cmd.STREAM_HELP)(ask_cmd.run)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(models_cmd.app, name="models")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any, Optional
 
 import typer
@@ -44,3 +45,20 @@ def app_context(
     if flags:
         app.flags.update({k: v for k, v in flags.items() if v is not None})
     return app
+
+
+class Effort(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class ApiKind(str, Enum):
+    responses = "responses"
+    chat = "chat"
+
+
+class Detail(str, Enum):
+    low = "low"
+    high = "high"
+    auto = "auto"

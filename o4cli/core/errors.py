@@ -9,7 +9,8 @@
     │   └── ServerError     (5)  5xx still failing after retries
     ├── NetworkError    (5)  connection failure or timeout after retries
     ├── LedgerError     (1)  the local ledger cannot be opened or written
-    └── BudgetError     (6)  a --max-cost guard refused to send
+    ├── BudgetError     (6)  a --max-cost guard refused to send
+    └── Interrupted   (130)  Ctrl-C; what had arrived was kept
 
 Only ``o4cli.__main__.main`` turns these into exit codes.
 """
@@ -109,3 +110,7 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     exit_code = ExitCode.NETWORK
+
+
+class Interrupted(O4Error):
+    exit_code = ExitCode.INTERRUPTED

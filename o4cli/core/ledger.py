@@ -212,6 +212,16 @@ class Ledger:
             args = (since,)
         yield from self.db.execute(sql + " ORDER BY id", args)
 
+    def last_response_id(self, profile: str | None) -> str | None:
+        """The newest Responses API answer of this profile, for ``--continue``."""
+        row = self.db.execute(
+            "SELECT response_id FROM requests WHERE endpoint = '/v1/responses' AND response_id IS NOT NULL"
+            " AND status IN ('ok', 'incomplete') AND profile IS ? AND command IN ('ask', 'stream')"
+            " ORDER BY id DESC LIMIT 1",
+            (profile,),
+        ).fetchone()
+        return row[0] if row else None
+
     def add_job(
         self,
         *,

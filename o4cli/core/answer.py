@@ -1,0 +1,196 @@
+"""Getting an answer: one call, or a stream of deltas, from either API, as an ``Answer``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from o4cli.core.api import Api
+from o4cli.core.cost import Usage
+from o4cli.core.errors import ApiError, NetworkError, O4Error, ServerError
+from o4cli.core.request import CHAT, ENDPOINTS
+
+
+@dataclass
+class Answer:
+    """What came back, however the call ended."""
+
+    text: str = ""
+    summary: str = ""
+    model: str | None = None
+    response_id: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    usage_known: bool = False
+    status: str = "in_progress"  # completed | incomplete | failed | cut | interrupted
+    incomplete_reason: str | None = None
+    service_tier: str | None = None
+    refusal: bool = False
+    error: O4Error | None = None
+
+
+def _api_error(err: dict[str, Any] | None, default: str) -> ApiError:
+    """An error the API reported inside a 200 answer; server_error counts as a 5xx."""
+    err = err or {}
+    code = err.get("code")
+    cls = ServerError if code == "server_error" else ApiError
+    return cls(str(err.get("message") or default), type=err.get("type"), code=code, param=err.get("param"))
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def read_response(body: dict[str, Any], answer: Answer | None = None) -> Answer:
+    """Fill an Answer from a Responses ``response`` object."""
+    a = answer or Answer()
+    a.response_id = body.get("id") or a.response_id
+    a.model = body.get("model") or a.model
+    a.service_tier = body.get("service_tier") or a.service_tier
+    texts, summaries = [], []
+    for item in body.get("output") or []:
+        if item.get("type") == "message":
+            for part in item.get("content") or []:
+                if part.get("type") == "output_text":
+                    texts.append(part.get("text") or "")
+                elif part.get("type") == "refusal":
+                    texts.append(part.get("refusal") or "")
+                    a.refusal = True
+        elif item.get("type") == "reasoning":
+            summaries.extend(s.get("text") or "" for s in item.get("summary") or [])
+    if not a.text:
+        a.text = "".join(texts)
+    if not a.summary:
+        a.summary = "\n\n".join(s for s in summaries if s)
+    if body.get("usage"):
+        a.usage, a.usage_known = Usage.from_api(body["usage"]), True
+    status = body.get("status") or "completed"
+    a.status = status if status in ("completed", "incomplete", "failed") else a.status
+    if status == "incomplete":
+        a.incomplete_reason = (body.get("incomplete_details") or {}).get("reason")
+    if status == "failed":
+        a.error = _api_error(body.get("error"), "the response failed")
+    return a
+
+
+def read_chat(body: dict[str, Any]) -> Answer:
+    """An Answer from a ``chat.completion`` object."""
+    a = Answer(response_id=body.get("id"), model=body.get("model"), service_tier=body.get("service_tier"))
+    choice = (body.get("choices") or [{}])[0]
+    msg = choice.get("message") or {}
+    a.text = msg.get("content") or ""
+    if not a.text and msg.get("refusal"):
+        a.text, a.refusal = msg["refusal"], True
+    a.usage, a.usage_known = Usage.from_api(body.get("usage")), bool(body.get("usage"))
+    finish = choice.get("finish_reason")
+    a.status = "incomplete" if finish == "length" else "completed"
+    if finish == "length":
+        a.incomplete_reason = "max_output_tokens"
+    elif finish == "content_filter":
+        a.status, a.incomplete_reason = "incomplete", "content_filter"
+    return a
+
+
+# ------------------------------------------------------------------ calls
+
+
+def complete(api: Api, body: dict[str, Any], kind: str) -> Answer:
+    """One non-streamed call."""
+    data = api.request_json("POST", ENDPOINTS[kind].removeprefix("/v1/"), json=body)
+    if not isinstance(data, dict):
+        raise ServerError(f"POST {ENDPOINTS[kind]} answered with something not an object")
+    return read_chat(data) if kind == CHAT else read_response(data)
+
+
+class Stream:
+    """A streamed call: iterate ``deltas()`` for ("summary" | "text", delta) pairs;
+    ``answer`` holds the result, also after a cut, an error event or Ctrl-C."""
+
+    def __init__(self, api: Api, body: dict[str, Any], kind: str) -> None:
+        self.api, self.body, self.kind = api, body, kind
+        self.answer = Answer()
+
+    def deltas(self) -> Iterator[tuple[str, str]]:
+        from httpx_sse import EventSource
+
+        path = ENDPOINTS[self.kind].removeprefix("/v1/")
+        with self.api.stream("POST", path, json=self.body) as resp:
+            handle = self._chat if self.kind == CHAT else self._responses
+            try:
+                for sse in EventSource(resp).iter_sse():
+                    if sse.data == "[DONE]":
+                        if self.answer.status == "in_progress":
+                            self.answer.status = "completed"
+                        break
+                    try:
+                        data = json.loads(sse.data)
+                    except ValueError:
+                        continue  # keep-alive comments and the like
+                    yield from handle(sse.event, data)
+                    if self.answer.status not in ("in_progress",) and self.kind != CHAT:
+                        break
+            except httpx.TransportError as exc:
+                self._cut(f"the stream was cut: {type(exc).__name__}: {exc}")
+                return
+        if self.answer.status == "in_progress":
+            self._cut("the stream ended before the answer was complete")
+
+    def _cut(self, message: str) -> None:
+        self.answer.status = "cut"
+        self.answer.error = NetworkError(message, hint="what arrived was kept; run the prompt again for the rest")
+
+    def _responses(self, event: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        kind = data.get("type") or event
+        a = self.answer
+        if kind == "response.output_text.delta" or kind == "response.refusal.delta":
+            delta = data.get("delta") or ""
+            a.text += delta
+            a.refusal = a.refusal or kind == "response.refusal.delta"
+            yield "text", delta
+        elif kind == "response.reasoning_summary_text.delta":
+            delta = data.get("delta") or ""
+            a.summary += delta
+            yield "summary", delta
+        elif kind == "response.reasoning_summary_part.done":
+            a.summary += "\n\n"
+            yield "summary", "\n\n"
+        elif kind in ("response.created", "response.in_progress"):
+            resp = data.get("response") or {}
+            a.response_id = resp.get("id") or a.response_id
+            a.model = resp.get("model") or a.model
+        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            a.summary = a.summary.strip()
+            read_response(data.get("response") or {}, a)
+            if kind == "response.incomplete":
+                a.status = "incomplete"
+            elif kind == "response.failed":
+                a.status = "failed"
+                a.error = a.error or _api_error((data.get("response") or {}).get("error"), "the response failed")
+        elif kind == "error":
+            a.status = "failed"
+            a.error = _api_error(data.get("error") if isinstance(data.get("error"), dict) else data, "the stream reported an error")
+
+    def _chat(self, event: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        a = self.answer
+        if isinstance(data.get("error"), dict):
+            a.status = "failed"
+            a.error = _api_error(data["error"], "the stream reported an error")
+            return
+        a.response_id = data.get("id") or a.response_id
+        a.model = data.get("model") or a.model
+        a.service_tier = data.get("service_tier") or a.service_tier
+        if data.get("usage"):
+            a.usage, a.usage_known = Usage.from_api(data["usage"]), True
+        for choice in data.get("choices") or []:
+            delta = choice.get("delta") or {}
+            text = delta.get("content") or delta.get("refusal") or ""
+            if text:
+                a.text += text
+                yield "text", text
+            finish = choice.get("finish_reason")
+            if finish:
+                a.status = "incomplete" if finish in ("length", "content_filter") else "in_progress"
+                if finish in ("length", "content_filter"):
+                    a.incomplete_reason = "max_output_tokens" if finish == "length" else finish

@@ -1,0 +1,197 @@
+"""Request bodies for ``ask``/``stream`` (Responses or Chat Completions), and the
+checks made before anything is sent: model rules, budget and context window."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from o4cli.core import catalog
+from o4cli.core.cost import format_usd, worst_case
+from o4cli.core.errors import BudgetError, UsageError
+from o4cli.core.prompt import Prompt
+from o4cli.core.tokens import Estimate, estimate_prompt
+
+RESPONSES = "responses"
+CHAT = "chat"
+ENDPOINTS = {RESPONSES: "/v1/responses", CHAT: "/v1/chat/completions"}
+MIN_OUTPUT = 16  # the Responses API's floor for max_output_tokens
+RESERVE_HINT = 25_000  # OpenAI's advice for reasoning + answer
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, beyond the prompt."""
+
+    model: str
+    api: str = RESPONSES
+    effort: str | None = None
+    max_output: int | None = None
+    schema: tuple[str, dict[str, Any]] | None = None  # (name, strict schema)
+    flex: bool = False
+    previous_response_id: str | None = None
+    stream: bool = False
+    summary: bool = False  # ask for a reasoning summary (Responses only)
+    extra: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
+
+
+def parse_option(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with the value parsed as JSON where it parses (``-o store=false``)."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise UsageError(f"-o {item!r}: expected KEY=VALUE", hint="for example -o store=false or -o metadata='{\"run\":\"1\"}'")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def _set_dotted(body: dict[str, Any], key: str, value: Any) -> None:
+    node = body
+    parts = key.split(".")
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def check_model_rules(opts: Options) -> catalog.Model | None:
+    """Refuse, before sending, what the model is known to reject."""
+    model = catalog.find(opts.model)
+    if model is None:
+        return None
+    for key in opts.extra:
+        top = key.split(".")[0]
+        if top in model.rejected_params:
+            raise UsageError(
+                f"-o {key}: {model.id} does not accept '{top}': {model.rejected_params[top]}",
+            )
+    if opts.effort and opts.effort not in model.efforts:
+        raise UsageError(f"--effort {opts.effort}: {model.id} takes {', '.join(model.efforts)}")
+    if opts.max_output is not None and opts.max_output > model.max_output:
+        raise UsageError(f"--max-output {opts.max_output:,} is above {model.id}'s maximum of {model.max_output:,}")
+    return model
+
+
+def build_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
+    """The exact JSON body for the chosen API."""
+    if opts.max_output is not None and opts.max_output < MIN_OUTPUT:
+        raise UsageError(f"--max-output must be at least {MIN_OUTPUT}")
+    if opts.api == CHAT:
+        body = _chat_body(prompt, opts)
+    else:
+        body = _responses_body(prompt, opts)
+    for key, value in opts.extra.items():
+        _set_dotted(body, key, value)
+    return body
+
+
+def _responses_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": opts.model}
+    if prompt.images:
+        content: list[dict[str, Any]] = []
+        if prompt.text:
+            content.append({"type": "input_text", "text": prompt.text})
+        content.extend({"type": "input_image", "image_url": i.url, "detail": prompt.detail} for i in prompt.images)
+        body["input"] = [{"role": "user", "content": content}]
+    else:
+        body["input"] = prompt.text
+    if prompt.system:
+        body["instructions"] = prompt.system
+    reasoning: dict[str, Any] = {}
+    if opts.effort:
+        reasoning["effort"] = opts.effort
+    if opts.summary:
+        reasoning["summary"] = "auto"
+    if reasoning:
+        body["reasoning"] = reasoning
+    if opts.max_output is not None:
+        body["max_output_tokens"] = opts.max_output
+    if opts.previous_response_id:
+        body["previous_response_id"] = opts.previous_response_id
+    if opts.schema:
+        name, schema = opts.schema
+        body["text"] = {"format": {"type": "json_schema", "name": name, "strict": True, "schema": schema}}
+    if opts.flex:
+        body["service_tier"] = "flex"
+    if opts.stream:
+        body["stream"] = True
+    return body
+
+
+def _chat_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
+    if opts.previous_response_id:
+        raise UsageError(
+            "--continue/--cid need the Responses API: Chat Completions keeps no conversation state",
+            hint="drop --api chat (or set the profile's api to responses)",
+        )
+    messages: list[dict[str, Any]] = []
+    if prompt.system:
+        messages.append({"role": "developer", "content": prompt.system})
+    if prompt.images:
+        parts: list[dict[str, Any]] = []
+        if prompt.text:
+            parts.append({"type": "text", "text": prompt.text})
+        parts.extend({"type": "image_url", "image_url": {"url": i.url, "detail": prompt.detail}} for i in prompt.images)
+        messages.append({"role": "user", "content": parts})
+    else:
+        messages.append({"role": "user", "content": prompt.text})
+    body: dict[str, Any] = {"model": opts.model, "messages": messages}
+    if opts.effort:
+        body["reasoning_effort"] = opts.effort
+    if opts.max_output is not None:
+        body["max_completion_tokens"] = opts.max_output
+    if opts.schema:
+        name, schema = opts.schema
+        body["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+    if opts.flex:
+        body["service_tier"] = "flex"
+    if opts.stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What o4 knows before sending: input estimate and the worst case."""
+
+    input: Estimate
+    max_output: int
+    worst_cost: Decimal | None
+    pricing: str
+
+
+def plan(prompt: Prompt, opts: Options, model: catalog.Model | None, *, max_cost: Decimal | None) -> Plan:
+    """Estimate, then refuse a prompt that cannot fit or a worst case over budget."""
+    est = estimate_prompt(prompt.text, prompt.system, [i.size for i in prompt.images])
+    context = model.context_window if model else None
+    budget = opts.max_output if opts.max_output is not None else (model.max_output if model else 0)
+    if context is not None:
+        needed = est.tokens + (opts.max_output or 0)
+        if est.tokens >= context or needed > context:
+            raise UsageError(
+                f"the prompt does not fit {model.id}'s {context:,}-token context: input {est.label}"
+                + (f" plus --max-output {opts.max_output:,}" if opts.max_output else ""),
+                hint="shorten the input" + (" or lower --max-output" if opts.max_output else ""),
+            )
+    pricing = "flex" if opts.flex else "standard"
+    price = catalog.price_for(opts.model, pricing)
+    worst = worst_case(est.tokens, budget, price) if price else None
+    if max_cost is not None:
+        if worst is None:
+            raise BudgetError(f"--max-cost: o4 has no price for '{opts.model}', so it cannot promise a ceiling")
+        if worst > max_cost:
+            raise BudgetError(
+                f"--max-cost {format_usd(max_cost)}: the worst case is {format_usd(worst)} "
+                f"(input {est.label} + {budget:,} output tokens at the {pricing} price); nothing was sent",
+                hint="lower --max-output, shorten the input, or raise --max-cost",
+            )
+    return Plan(est, budget, worst, pricing)
