@@ -231,6 +231,7 @@ class StreamView:
         self.open = ""
         self._pos = 0
         self._in_fence = False
+        self._has_content = False  # does the open block hold more than blank lines?
         self._last = 0.0
         self.wrote_text = False
         self.ends_with_newline = True
@@ -239,19 +240,23 @@ class StreamView:
         if not self.show_summary or self.wrote_text:
             return
         self.waiting.stop()
-        dim, reset = ("\x1b[2m", "\x1b[0m") if colour(sys.stderr) else ("", "")
         if not self.summarising:
-            sys.stderr.write(f"{dim}thinking: {reset}")
+            # dim from here until the answer starts (see _end_summary)
+            sys.stderr.write(("\x1b[2m" if colour(sys.stderr) else "") + "thinking: ")
             self.summarising = True
-        sys.stderr.write(f"{dim}{delta}{reset}")
+        sys.stderr.write(delta)
         sys.stderr.flush()
+
+    def _end_summary(self, gap: str) -> None:
+        if self.summarising:
+            sys.stderr.write(("\x1b[0m" if colour(sys.stderr) else "") + gap)
+            sys.stderr.flush()
+            self.summarising = False
 
     def text(self, delta: str) -> None:
         if not self.wrote_text:
             self.waiting.stop()
-            if self.summarising:
-                sys.stderr.write("\n\n")
-                sys.stderr.flush()
+            self._end_summary("\n\n")
             self.wrote_text = True
         if not self.fancy:
             self.out.write(delta)
@@ -279,12 +284,14 @@ class StreamView:
             line = self.open[self._pos : nl].strip()
             if line.startswith(("```", "~~~")):
                 self._in_fence = not self._in_fence
-            elif not line and not self._in_fence and self.open[: self._pos].strip():
+            elif not line and not self._in_fence and self._has_content:
                 boundary = nl + 1
+            self._has_content = self._has_content or bool(line)
             self._pos = nl + 1
         if boundary:
             finished, self.open = self.open[:boundary], self.open[boundary:]
             self._pos -= boundary
+            self._has_content = bool(self.open[: self._pos].strip())
             self.live.update("", refresh=True)
             self.live.console.print(Markdown(finished))
         now = time.monotonic()
@@ -295,8 +302,7 @@ class StreamView:
     def close(self) -> None:
         """Print what is still open and leave the terminal tidy."""
         self.waiting.stop()
-        if self.summarising and not self.wrote_text:
-            sys.stderr.write("\n")
+        self._end_summary("\n")
         if self.live is not None:
             from rich.markdown import Markdown
 

@@ -90,7 +90,7 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
     from o4cli.core import prompt as prompt_mod
     from o4cli.core import request as req
     from o4cli.core import schema as schema_mod
-    from o4cli.core.errors import UsageError
+    from o4cli.core.errors import ApiError, NetworkError, UsageError
 
     settings = app_ctx.settings
     streaming = command == "stream"
@@ -145,7 +145,11 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
             )
         return
     started = time.monotonic()
-    answer = _call(app_ctx, body, opts, prompt, streaming=streaming, flex_fallback=flex_fallback)
+    try:
+        answer = _call(app_ctx, body, opts, prompt, streaming=streaming, flex_fallback=flex_fallback)
+    except (ApiError, NetworkError) as exc:
+        _record_failure(app_ctx, command, opts, exc, time.monotonic() - started)
+        raise
     _finish(app_ctx, command, answer, opts, plan, started, schema=opts.schema is not None)
 
 
@@ -307,6 +311,30 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
         render.note(f"o4: warning: this call was not recorded: {exc.message}")
     if error is not None:
         raise error
+
+
+def _record_failure(app_ctx, command, opts, exc, seconds: float) -> None:  # noqa: ANN001
+    """A refused or failed call is a ledger row too (no tokens billed)."""
+    from o4cli import render
+    from o4cli.core import request as req
+    from o4cli.core.cost import Usage
+    from o4cli.core.errors import LedgerError
+
+    try:
+        app_ctx.ledger.record_request(
+            command=command,
+            profile=app_ctx.settings.profile,
+            model=opts.model,
+            endpoint=req.ENDPOINTS[opts.api],
+            usage=Usage(),
+            cost_usd=None,
+            pricing="flex" if opts.flex else "standard",
+            status="error",
+            duration_s=round(seconds, 3),
+            extra={"error": exc.message, "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None)},
+        )
+    except LedgerError as lerr:
+        render.note(f"o4: warning: this call was not recorded: {lerr.message}")
 
 
 def _incomplete_error(answer, usage, opts):  # noqa: ANN001, ANN202
