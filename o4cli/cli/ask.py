@@ -189,17 +189,20 @@ def _flex_capacity(exc) -> bool:  # noqa: ANN001
 
 
 def _send(app_ctx, body, opts, *, streaming: bool):  # noqa: ANN001, ANN202
+    import io
+    import sys
+
     from o4cli import render
     from o4cli.core import answer as answer_mod
 
     if not streaming:
-        waiting = render.Waiting(not app_ctx.quiet and not app_ctx.plain and render.fancy(__import__("sys").stderr))
+        waiting = render.Waiting(not app_ctx.quiet and render.fancy(sys.stderr, app_ctx.plain))
         try:
             return answer_mod.complete(app_ctx.api, body, opts.api)
         finally:
             waiting.stop()
     stream = answer_mod.Stream(app_ctx.api, body, opts.api)
-    view = render.StreamView(plain=app_ctx.plain or app_ctx.json, quiet=app_ctx.quiet, out=None if not app_ctx.json else _Null())
+    view = render.StreamView(plain=app_ctx.plain or app_ctx.json, quiet=app_ctx.quiet, out=io.StringIO() if app_ctx.json else None)
     try:
         for kind, delta in stream.deltas():
             if kind == "text":
@@ -210,26 +213,14 @@ def _send(app_ctx, body, opts, *, streaming: bool):  # noqa: ANN001, ANN202
         stream.answer.status = "interrupted"
     finally:
         view.close()
-    stream.answer.streamed = True  # type: ignore[attr-defined]
+    stream.answer.streamed = True
     return stream.answer
-
-
-class _Null:
-    """Where streamed text goes under --json (the JSON document carries it)."""
-
-    def write(self, _text: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
 
 
 def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> None:  # noqa: ANN001
     """Print what arrived, the summary line and any error; record the call; set the exit code."""
     import json as jsonlib
+    import sys
     import time
 
     from o4cli import render
@@ -248,7 +239,7 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
     price = catalog.price_for(opts.model, pricing) or catalog.price_for(answer.model or opts.model, pricing)
     amount = cost(usage, price) if price else None
 
-    streamed = getattr(answer, "streamed", False)
+    streamed = answer.streamed
     if app_ctx.json:
         render.print_json(
             {
@@ -276,7 +267,7 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
         text = answer.text
         if schema and answer.status == "completed":
             try:
-                text = jsonlib.dumps(jsonlib.loads(text), indent=2 if render.fancy(__import__("sys").stdout, app_ctx.plain) else None, ensure_ascii=False)
+                text = jsonlib.dumps(jsonlib.loads(text), indent=2 if render.fancy(sys.stdout, app_ctx.plain) else None, ensure_ascii=False)
             except ValueError:
                 pass
         render.print_answer(text, plain=app_ctx.plain, markdown=not schema)

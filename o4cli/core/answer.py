@@ -29,6 +29,7 @@ class Answer:
     incomplete_reason: str | None = None
     service_tier: str | None = None
     refusal: bool = False
+    streamed: bool = False  # the text was already shown as it arrived
     error: O4Error | None = None
 
 
