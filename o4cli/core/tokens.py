@@ -62,7 +62,8 @@ def image_tokens(size: tuple[int, int] | None) -> int:
     if patches > MAX_PATCHES:
         r = math.sqrt(32 * 32 * MAX_PATCHES / (w * h))
         r *= min(math.floor(w * r / 32) / (w * r / 32), math.floor(h * r / 32) / (h * r / 32))
-        patches = min(math.ceil(w * r / 32) * math.ceil(h * r / 32), MAX_PATCHES)
+        # after the shrink one side fits whole patches; the other is cut to whole ones
+        patches = min(math.floor(w * r / 32 + 1e-6) * math.floor(h * r / 32 + 1e-6), MAX_PATCHES)
     return math.ceil(patches * IMAGE_MULTIPLIER)
 
 
