@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from time import monotonic as _monotonic
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -235,6 +236,13 @@ class StreamView:
         self._last = 0.0
         self.wrote_text = False
         self.ends_with_newline = True
+        self._fd: int | None = None
+        if not self.fancy and self.out in (sys.stdout, sys.__stdout__):
+            try:
+                self.out.flush()
+                self._fd = self.out.fileno()
+            except (AttributeError, OSError, ValueError):
+                self._fd = None
 
     def summary(self, delta: str) -> None:
         if not self.show_summary or self.wrote_text:
@@ -259,22 +267,27 @@ class StreamView:
             self._end_summary("\n\n")
             self.wrote_text = True
         if not self.fancy:
-            self.out.write(delta)
-            self.out.flush()
+            if self._fd is not None:
+                data = delta.encode()
+                while data:  # straight to the file descriptor: one syscall, already flushed
+                    data = data[os.write(self._fd, data) :]
+            else:
+                self.out.write(delta)
+                self.out.flush()
             if delta:
                 self.ends_with_newline = delta.endswith("\n")
             return
         self._feed(delta)
 
     def _feed(self, delta: str) -> None:
-        import time
-
-        from rich.live import Live
-        from rich.markdown import Markdown
-
         if self.live is None:
+            from rich.live import Live
+            from rich.markdown import Markdown
+
+            self._markdown = Markdown
             self.live = Live(console=console(self.out), auto_refresh=False, transient=True, vertical_overflow="crop")
             self.live.start()
+        Markdown = self._markdown  # noqa: N806 - imported once, on the first delta
         self.open += delta
         boundary = 0
         while True:
@@ -294,7 +307,7 @@ class StreamView:
             self._has_content = bool(self.open[: self._pos].strip())
             self.live.update("", refresh=True)
             self.live.console.print(Markdown(finished))
-        now = time.monotonic()
+        now = _monotonic()
         if now - self._last >= self.REFRESH:
             self._last = now
             self.live.update(Markdown(self.open), refresh=True)

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from o4cli.cli import ask as ask_cmd
+from o4cli.cli import batch as batch_cmd
 from o4cli.cli import config as config_cmd
 from o4cli.cli import models as models_cmd
 from o4cli.cli.common import ProfileOpt, QuietOpt, VerboseOpt
@@ -51,5 +52,6 @@ def root(
 
 app.command("ask", help=ask_cmd.ASK_HELP)(ask_cmd.run)
 app.command("stream", help=ask_cmd.STREAM_HELP)(ask_cmd.run)
+app.add_typer(batch_cmd.app, name="batch")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(models_cmd.app, name="models")

@@ -111,7 +111,14 @@ class Stream:
 
     def __init__(self, api: Api, body: dict[str, Any], kind: str) -> None:
         self.api, self.body, self.kind = api, body, kind
-        self.answer = Answer()
+        self._answer = Answer()
+        self._parts: list[str] = []  # text deltas; joined on demand (+= would be quadratic)
+
+    @property
+    def answer(self) -> Answer:
+        if self._parts:
+            self._answer.text = "".join(self._parts)
+        return self._answer
 
     def deltas(self) -> Iterator[tuple[str, str]]:
         from httpx_sse import EventSource
@@ -122,32 +129,32 @@ class Stream:
             try:
                 for sse in EventSource(resp).iter_sse():
                     if sse.data == "[DONE]":
-                        if self.answer.status == "in_progress":
-                            self.answer.status = "completed"
+                        if self._answer.status == "in_progress":
+                            self._answer.status = "completed"
                         break
                     try:
                         data = json.loads(sse.data)
                     except ValueError:
                         continue  # keep-alive comments and the like
                     yield from handle(sse.event, data)
-                    if self.answer.status not in ("in_progress",) and self.kind != CHAT:
+                    if self._answer.status != "in_progress" and self.kind != CHAT:
                         break
             except httpx.TransportError as exc:
                 self._cut(f"the stream was cut: {type(exc).__name__}: {exc}")
                 return
-        if self.answer.status == "in_progress":
+        if self._answer.status == "in_progress":
             self._cut("the stream ended before the answer was complete")
 
     def _cut(self, message: str) -> None:
-        self.answer.status = "cut"
-        self.answer.error = NetworkError(message, hint="what arrived was kept; run the prompt again for the rest")
+        self._answer.status = "cut"
+        self._answer.error = NetworkError(message, hint="what arrived was kept; run the prompt again for the rest")
 
     def _responses(self, event: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
         kind = data.get("type") or event
-        a = self.answer
+        a = self._answer
         if kind == "response.output_text.delta" or kind == "response.refusal.delta":
             delta = data.get("delta") or ""
-            a.text += delta
+            self._parts.append(delta)
             a.refusal = a.refusal or kind == "response.refusal.delta"
             yield "text", delta
         elif kind == "response.reasoning_summary_text.delta":
@@ -163,6 +170,8 @@ class Stream:
             a.model = resp.get("model") or a.model
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             a.summary = a.summary.strip()
+            if self._parts:
+                a.text = "".join(self._parts)
             read_response(data.get("response") or {}, a)
             if kind == "response.incomplete":
                 a.status = "incomplete"
@@ -174,7 +183,7 @@ class Stream:
             a.error = _api_error(data.get("error") if isinstance(data.get("error"), dict) else data, "the stream reported an error")
 
     def _chat(self, event: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-        a = self.answer
+        a = self._answer
         if isinstance(data.get("error"), dict):
             a.status = "failed"
             a.error = _api_error(data["error"], "the stream reported an error")
@@ -188,7 +197,7 @@ class Stream:
             delta = choice.get("delta") or {}
             text = delta.get("content") or delta.get("refusal") or ""
             if text:
-                a.text += text
+                self._parts.append(text)
                 yield "text", text
             finish = choice.get("finish_reason")
             if finish:

@@ -226,9 +226,11 @@ class Api:
             + (f" (request {rid})" if rid else "")
         )
 
-    def _after_failure(self, error: O4Error, retries_done: int, headers: httpx.Headers | None) -> None:
+    def _after_failure(
+        self, error: O4Error, retries_done: int, headers: httpx.Headers | None, retry: bool = True
+    ) -> None:
         """Raise ``error`` or sleep before the next try."""
-        d = decide(error, retries_done, self.settings.max_retries, headers, self.rand())
+        d = decide(error, retries_done, self.settings.max_retries if retry else 0, headers, self.rand())
         if not d.retry:
             self.log(f"not retrying: {d.why}")
             raise error
@@ -239,8 +241,11 @@ class Api:
             self.notice(f"{what}, retrying in {d.delay:.1f} s")
         self.sleep(d.delay)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send with retries; return a successful response or raise an O4Error."""
+    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        """Send with retries; return a successful response or raise an O4Error.
+
+        ``retry=False`` for requests that must not be sent twice blindly (creating a
+        batch or uploading a file): the caller checks what arrived instead."""
         retries = 0
         while True:
             started = time.monotonic()
@@ -255,15 +260,15 @@ class Api:
                 if resp.is_success:
                     return resp
                 error, headers = error_from_response(resp, self.settings.api_key), resp.headers
-            self._after_failure(error, retries, headers)
+            self._after_failure(error, retries, headers, retry)
             retries += 1
 
-    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request_json(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> Any:
         """``request`` and parse the JSON body; a garbled body is a server error
         (retried for GET, where a retry cannot do anything twice)."""
         retries = 0
         while True:
-            resp = self.request(method, path, **kwargs)
+            resp = self.request(method, path, retry=retry, **kwargs)
             try:
                 return resp.json()
             except ValueError:
@@ -274,7 +279,7 @@ class Api:
                 )
             if method.upper() != "GET":
                 raise error
-            self._after_failure(NetworkError(error.message), retries, None)
+            self._after_failure(NetworkError(error.message), retries, None, retry)
             retries += 1
 
     @contextmanager
