@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests import fake_llm
+from tests import emulator_batch, fake_llm
 from tests.contract import RecordedRequest
 from tests.fake_llm import Script
 
@@ -89,6 +89,7 @@ class Emulator:
         self.route("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model)
         self.route("POST", r"/v1/responses", self.create_response)
         self.route("POST", r"/v1/chat/completions", self.create_chat)
+        emulator_batch.install(self)  # files and batches
         self.server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- control
@@ -101,6 +102,8 @@ class Emulator:
             self.models = [dict(m) for m in MODELS]
             self.scripts: list[Script] = []
             self.responses: dict[str, dict[str, Any]] = {}
+        if hasattr(self, "files"):
+            emulator_batch.reset_state(self)
 
     def fault(self, **kwargs: Any) -> Fault:
         f = Fault(**kwargs)
@@ -136,6 +139,7 @@ class Emulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK wait)
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
