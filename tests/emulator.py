@@ -67,6 +67,63 @@ def api_error(status: int, message: str, type_: str, code: str | None = None, pa
     return Reply(status, {"error": {"message": message, "type": type_, "param": param, "code": code}})
 
 
+class RateLimiter:
+    """Two token buckets (requests and tokens a minute) refilled continuously, as the
+    API's limits behave; counts the 429s it gives."""
+
+    def __init__(self, rpm: int, tpm: int, burst: float | None = None) -> None:
+        self.rpm, self.tpm = rpm, tpm
+        # bucket sizes: a minute's worth, like the API, unless a test asks for less
+        self.cap_requests = max(1.0, rpm * burst) if burst else float(rpm)
+        self.cap_tokens = max(1.0, tpm * burst) if burst else float(tpm)
+        self.requests, self.tokens = self.cap_requests, self.cap_tokens
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+        self.refused = 0
+        self.served = 0
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        dt, self.stamp = now - self.stamp, now
+        self.requests = min(self.cap_requests, self.requests + dt * self.rpm / 60)
+        self.tokens = min(self.cap_tokens, self.tokens + dt * self.tpm / 60)
+
+    def take(self, cost: int) -> Reply | None:
+        with self.lock:
+            self._refill()
+            if self.requests >= 1 and self.tokens >= cost:
+                self.requests -= 1
+                self.tokens -= cost
+                self.served += 1
+                return None
+            self.refused += 1
+            if self.requests < 1:
+                wait, kind, limit, used = (1 - self.requests) * 60 / self.rpm, "requests per min (RPM)", self.rpm, self.rpm - int(self.requests)
+            else:
+                wait, kind, limit, used = (cost - self.tokens) * 60 / self.tpm, "tokens per min (TPM)", self.tpm, self.tpm - int(self.tokens)
+            message = (
+                f"Rate limit reached for o4-mini in organization org-test on {kind}: Limit {limit}, "
+                f"Used {used}, Requested {cost if 'TPM' in kind else 1}. Please try again in {wait:.3f}s."
+            )
+            reply = api_error(429, message, "tokens" if "TPM" in kind else "requests", "rate_limit_exceeded")
+            reply.headers = {"retry-after-ms": str(int(wait * 1000) + 1), "Retry-After": str(max(1, round(wait))), **self.headers_locked()}
+            return reply
+
+    def headers_locked(self) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit-requests": str(self.rpm),
+            "x-ratelimit-remaining-requests": str(int(self.requests)),
+            "x-ratelimit-reset-requests": f"{max(0.0, (self.cap_requests - self.requests) * 60 / self.rpm):.3f}s",
+            "x-ratelimit-limit-tokens": str(self.tpm),
+            "x-ratelimit-remaining-tokens": str(int(self.tokens)),
+            "x-ratelimit-reset-tokens": f"{max(0.0, (self.cap_tokens - self.tokens) * 60 / self.tpm):.3f}s",
+        }
+
+    def headers(self) -> dict[str, str]:
+        with self.lock:
+            return self.headers_locked()
+
+
 @dataclass
 class Stream:
     script: Script
@@ -102,6 +159,7 @@ class Emulator:
             self.models = [dict(m) for m in MODELS]
             self.scripts: list[Script] = []
             self.responses: dict[str, dict[str, Any]] = {}
+            self.limiter: RateLimiter | None = None
         if hasattr(self, "files"):
             emulator_batch.reset_state(self)
 
@@ -218,8 +276,9 @@ class Emulator:
             h.send_response(status)
             h.send_header("Content-Length", str(len(data)))
             h.send_header("x-request-id", request_id)
-            h.send_header("x-ratelimit-limit-requests", "1000")
-            h.send_header("x-ratelimit-remaining-requests", "999")
+            if "x-ratelimit-limit-requests" not in headers:
+                h.send_header("x-ratelimit-limit-requests", "1000")
+                h.send_header("x-ratelimit-remaining-requests", "999")
             for k, v in headers.items():
                 h.send_header(k, v)
             h.end_headers()
@@ -265,8 +324,28 @@ class Emulator:
         with self.lock:
             return self.scripts.pop(0) if self.scripts else Script()
 
+    def rate_limit(self, rpm: int, tpm: int, burst: float | None = None) -> RateLimiter:
+        """Enforce RPM and TPM on responses/chat like the API: 429s with Retry-After.
+        ``burst`` (a fraction of a minute) shrinks the buckets, so tests meet 429s fast."""
+        self.limiter = RateLimiter(rpm, tpm, burst)
+        return self.limiter
+
+    def _limited(self, body: dict[str, Any], chat: bool) -> Reply | None:
+        """A 429 when over the limits; else None, with the headers kept for the reply."""
+        if self.limiter is None:
+            return None
+        cap = body.get("max_completion_tokens" if chat else "max_output_tokens") or 0
+        cost = len(json.dumps(body.get("messages" if chat else "input"))) // 4 + int(cap)
+        return self.limiter.take(cost)
+
+    def _rl_headers(self) -> dict[str, str]:
+        return self.limiter.headers() if self.limiter else {}
+
     def create_response(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
         body = payload or {}
+        refused = self._limited(body, chat=False)
+        if refused:
+            return refused
         prev = body.get("previous_response_id")
         if prev and prev not in self.responses:
             return api_error(400, f"Previous response with id '{prev}' not found.", "invalid_request_error", param="previous_response_id")
@@ -281,10 +360,13 @@ class Emulator:
                 for kind, data in fake_llm.response_events(rid, script, body, text)
             ]
             return Stream(script, events)
-        return Reply(200, obj)
+        return Reply(200, obj, self._rl_headers())
 
     def create_chat(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
         body = payload or {}
+        refused = self._limited(body, chat=True)
+        if refused:
+            return refused
         script = self._script()
         cid = self.next_id("chatcmpl-")
         text = fake_llm.answer_text(script, body, chat=True)
@@ -292,7 +374,7 @@ class Emulator:
             events = [f"data: {json.dumps(c)}\n\n".encode() for c in fake_llm.chat_chunks(cid, script, body, text)]
             events.append(b"data: [DONE]\n\n")
             return Stream(script, events)
-        return Reply(200, fake_llm.chat_object(cid, script, body, text))
+        return Reply(200, fake_llm.chat_object(cid, script, body, text), self._rl_headers())
 
 
     def list_models(self, **_: Any) -> Reply:

@@ -155,3 +155,48 @@ def retry(
 
     app_ctx = app_context(ctx, profile=profile, verbose=verbose, quiet=quiet, json=json)
     batch_run.retry(app_ctx, batch_id)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="The same inputs as submit; - reads stdin.")],
+    output: OutputOpt = None,
+    errors: ErrorsOpt = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=512, help="Requests in flight at most.")] = 16,
+    rpm: Annotated[Optional[int], typer.Option("--rpm", min=1, help="Requests a minute (default: the profile tier's limit).", show_default=False)] = None,
+    tpm: Annotated[Optional[int], typer.Option("--tpm", min=1, help="Tokens a minute (default: the profile tier's limit).", show_default=False)] = None,
+    flex: Annotated[bool, typer.Option("--flex", help="Flex service tier: half price, slower.")] = False,
+    endpoint: Annotated[Optional[ApiKind], typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model for prompt lines.", show_default=False)] = None,
+    effort: Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort for prompt lines.", show_default=False)] = None,
+    system: Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions for prompt lines.", show_default=False)] = None,
+    max_output: Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="max output tokens for prompt lines.", show_default=False)] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout (needs -o).")] = False,
+    quiet: QuietOpt = False,
+    plain: PlainOpt = False,
+    profile: ProfileOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run a batch input now, in parallel within the rate limits, as Batch-format output lines.
+
+    Re-running the same command skips every custom_id already in the output file."""
+    from o4cli.cli import batch_now
+
+    app_ctx = app_context(
+        ctx, profile=profile, verbose=verbose, quiet=quiet, plain=plain, json=json,
+        flags={"model": model, "effort": effort.value if effort else None},
+    )
+    batch_now.run(
+        app_ctx,
+        file=file,
+        output=output,
+        errors=errors,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        flex=flex,
+        endpoint=endpoint.value if endpoint else None,
+        system=system,
+        max_output=max_output,
+    )

@@ -139,6 +139,7 @@ class Ledger:
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable enough, no fsync per row
             db.execute("PRAGMA foreign_keys=ON")
             migrate(db)
         except (sqlite3.Error, OSError) as exc:
@@ -202,6 +203,20 @@ class Ledger:
                 json.dumps(extra) if extra else None,
             ),
         )
+
+    def record_requests(self, rows: list[dict[str, Any]]) -> None:
+        """Many ``record_request`` rows in one transaction (``batch run``)."""
+        if not rows:
+            return
+        try:
+            self.db.execute("BEGIN")
+            for row in rows:
+                self.record_request(**row)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     def requests(self, since: str | None = None) -> Iterator[sqlite3.Row]:
         """Requests, oldest first, optionally since an ISO timestamp."""

@@ -1,0 +1,363 @@
+"""``o4 batch run``: a batch input executed now through the synchronous API, in parallel,
+within the account's rate limits, written as Batch-format output lines, resumable.
+
+One asyncio loop, ``concurrency`` workers sharing one ``httpx.AsyncClient``. A ``Pacer``
+holds two token buckets (requests and tokens a minute) that refill continuously like the
+API's own; each request takes one request and its estimated tokens before it is sent, the
+estimate is settled against the real usage afterwards, and the buckets follow the
+``x-ratelimit-remaining-*`` headers down when the server knows better. A 429 pauses every
+worker for what Retry-After says and puts the request back: nothing is lost, nothing is
+written twice. Output lines are appended and flushed as requests finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from o4cli.core.api import backoff, error_from_response, hopeless_429, parse_retry_after, parse_try_again
+from o4cli.core.cost import Usage
+
+FSYNC_EVERY = 2.0  # seconds
+MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
+
+
+@dataclass
+class Item:
+    custom_id: str
+    url: str
+    body: dict[str, Any]
+    tokens: int
+    attempts: int = 0
+    rate_limited: int = 0
+
+
+def estimate_tokens(body: dict[str, Any]) -> int:
+    """What the API counts against TPM before answering: the input's characters / 4
+    plus the output cap (``max_output_tokens`` / ``max_completion_tokens``)."""
+    content = body.get("input") if "input" in body else body.get("messages")
+    text = content if isinstance(content, str) else json.dumps(content)
+    cap = body.get("max_output_tokens") or body.get("max_completion_tokens") or 0
+    return len(text) // 4 + int(cap)
+
+
+def read_done(path: Path) -> set[str]:
+    """custom_ids already in an output file; a torn last line (a crash mid-write) is cut off."""
+    done: set[str] = set()
+    if not path.exists():
+        return done
+    good = 0
+    with path.open("rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                cid = json.loads(raw).get("custom_id")
+            except ValueError:
+                break
+            if isinstance(cid, str):
+                done.add(cid)
+            good += len(raw)
+    if good != path.stat().st_size:
+        with path.open("r+b") as fh:
+            fh.truncate(good)
+    return done
+
+
+def _reset_seconds(value: str | None) -> float | None:
+    """'1s', '6m0s', '120ms', '1.5s' -> seconds."""
+    if not value:
+        return None
+    total, num = 0.0, ""
+    i = 0
+    try:
+        while i < len(value):
+            ch = value[i]
+            if ch.isdigit() or ch == ".":
+                num += ch
+                i += 1
+                continue
+            unit = "ms" if value.startswith("ms", i) else ch
+            i += len(unit)
+            total += float(num) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
+            num = ""
+        if num:
+            total += float(num)
+    except (KeyError, ValueError):
+        return None
+    return total
+
+
+class Pacer:
+    """Client-side RPM and TPM buckets, corrected by the server's headers and 429s."""
+
+    def __init__(self, rpm: int, tpm: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rpm, self.tpm = rpm, tpm
+        self.requests, self.tokens = float(rpm), float(tpm)
+        self.clock = clock
+        self.stamp = clock()
+        self.paused_until = 0.0
+
+    def _refill(self) -> None:
+        now = self.clock()
+        dt, self.stamp = now - self.stamp, now
+        self.requests = min(self.rpm, self.requests + dt * self.rpm / 60)
+        self.tokens = min(self.tpm, self.tokens + dt * self.tpm / 60)
+
+    def wait_time(self, tokens: int) -> float:
+        """0 when a request of ``tokens`` may go now (and takes it); else how long to wait."""
+        self._refill()
+        now = self.clock()
+        if now < self.paused_until:
+            return self.paused_until - now
+        tokens = min(tokens, self.tpm)  # a request bigger than the bucket waits for a full one
+        if self.requests >= 1 and self.tokens >= tokens:
+            self.requests -= 1
+            self.tokens -= tokens
+            return 0.0
+        need_r = (1 - self.requests) * 60 / self.rpm if self.requests < 1 else 0.0
+        need_t = (tokens - self.tokens) * 60 / self.tpm if self.tokens < tokens else 0.0
+        return max(need_r, need_t, 0.001)
+
+    def settle(self, estimated: int, actual: int) -> None:
+        """Give back (or take) the difference between the estimate and the real usage."""
+        self._refill()
+        self.tokens = min(self.tpm, self.tokens + estimated - actual)
+
+    def follow(self, headers: httpx.Headers) -> None:
+        """Never believe in more room than the server says it has."""
+        self._refill()
+        for key, attr in (("x-ratelimit-remaining-requests", "requests"), ("x-ratelimit-remaining-tokens", "tokens")):
+            value = headers.get(key)
+            if value is not None:
+                try:
+                    setattr(self, attr, min(getattr(self, attr), float(value)))
+                except ValueError:
+                    pass
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        self._refill()
+        self.requests = min(self.requests, 0.0)  # start slowly after a 429
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.monotonic)
+    interrupted: bool = False
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Runner:
+    """Runs items through the API; calls ``on_result`` for every finished one."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: dict[str, str],
+        timeout: float,
+        max_retries: int,
+        concurrency: int,
+        pacer: Pacer,
+        out: IO[bytes],
+        errors: IO[bytes] | None,
+        on_result: Callable[[Item, int, dict[str, Any] | None, float], None],
+        log: Callable[[str], None] = lambda _m: None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.concurrency = concurrency
+        self.pacer = pacer
+        self.out, self.errors = out, errors
+        self.on_result = on_result
+        self.log = log
+        self.transport = transport
+        self.tally = Tally()
+        self.retry: deque[Item] = deque()
+        self.stop = False
+        self._last_sync = time.monotonic()
+
+    # ------------------------------------------------------------- writing
+
+    def _write(self, fh: IO[bytes], obj: dict[str, Any]) -> None:
+        fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+        fh.flush()
+        now = time.monotonic()
+        if now - self._last_sync >= FSYNC_EVERY:
+            self._last_sync = now
+            self.sync()
+
+    def sync(self) -> None:
+        for fh in (self.out, self.errors):
+            if fh is not None:
+                fh.flush()
+                try:
+                    os.fsync(fh.fileno())
+                except (OSError, ValueError, AttributeError):
+                    pass
+
+    def _line(self, item: Item, status: int, body: Any, request_id: str | None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "id": f"batch_req_{uuid.uuid4().hex[:24]}",
+            "custom_id": item.custom_id,
+            "response": None if status == 0 else {"status_code": status, "request_id": request_id, "body": body},
+            "error": error,
+        }
+
+    # ----------------------------------------------------------- requests
+
+    def _next(self, items: Iterator[Item]) -> Item | None:
+        if self.retry:
+            return self.retry.popleft()
+        return next(items, None)
+
+    async def _worker(self, client: httpx.AsyncClient, items: Iterator[Item], busy: list[int]) -> None:
+        while not self.stop:
+            item = self._next(items)
+            if item is None:
+                if busy[0] == 0 and not self.retry:
+                    return
+                await asyncio.sleep(0.01)  # others may still put an item back
+                continue
+            busy[0] += 1
+            try:
+                await self._one(client, item)
+            finally:
+                busy[0] -= 1
+
+    async def _one(self, client: httpx.AsyncClient, item: Item) -> None:
+        while True:
+            wait = self.pacer.wait_time(item.tokens)
+            if wait <= 0:
+                break
+            if self.stop:
+                self.retry.appendleft(item)
+                return
+            await asyncio.sleep(min(wait, 1.0))
+        started = time.monotonic()
+        item.attempts += 1
+        try:
+            resp = await client.post(item.url.removeprefix("/v1/"), json=item.body)
+        except httpx.TransportError as exc:
+            self.pacer.settle(item.tokens, 0)
+            return self._retry_or_fail(item, 0, {"code": "network_error", "message": f"{type(exc).__name__}: {exc}"}, None)
+        seconds = time.monotonic() - started
+        self.pacer.follow(resp.headers)
+        rid = resp.headers.get("x-request-id")
+        if resp.status_code == 200:
+            try:
+                body = resp.json()
+            except ValueError:
+                return self._retry_or_fail(item, 0, {"code": "invalid_json", "message": "the API answered 200 with a body that is not JSON"}, None)
+            usage = Usage.from_api(body.get("usage"))
+            self.pacer.settle(item.tokens, usage.input_tokens + usage.output_tokens)
+            self.tally.done += 1
+            self.tally.usage = self.tally.usage + usage
+            self._write(self.out, self._line(item, 200, body, rid))
+            self.on_result(item, 200, body, seconds)
+            return
+        error = error_from_response(resp)
+        try:
+            err_body = resp.json()
+        except ValueError:
+            err_body = {"error": {"message": error.message, "type": None, "param": None, "code": None}}
+        if resp.status_code == 429 and not hopeless_429(error):
+            self.tally.rate_limited += 1
+            item.rate_limited += 1
+            wait = parse_retry_after(resp.headers) or parse_try_again(error.message) or backoff(min(item.rate_limited, 4), random.random())
+            self.pacer.pause(wait)
+            self.pacer.settle(item.tokens, 0)  # a refused request used nothing
+            if item.rate_limited <= MAX_RATE_LIMIT_RETRIES:
+                item.attempts -= 1  # waiting for room is not a failed attempt
+                self.tally.retried += 1
+                self.retry.append(item)
+                return
+        self._retry_or_fail(item, resp.status_code, err_body, rid)
+
+    async def _tick(self, tick: Callable[[Tally], None], every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            tick(self.tally)
+
+    def _retry_or_fail(self, item: Item, status: int, body: dict[str, Any], rid: str | None) -> None:
+        retryable = status == 0 or status in (408, 409) or status >= 500
+        if retryable and item.attempts <= self.max_retries and not self.stop:
+            self.tally.retried += 1
+            self.pacer.pause(backoff(item.attempts - 1, random.random()))
+            self.retry.append(item)
+            return
+        self.tally.failed += 1
+        line = self._line(item, status, body, rid, None if status else body)
+        if self.errors is not None:
+            self._write(self.errors, line)
+        self.on_result(item, status, None, 0.0)
+
+    async def run(self, items: Iterator[Item], *, tick: Callable[[Tally], None] | None = None, every: float = 1.0) -> Tally:
+        """Run until every item is done or failed, or a first Ctrl-C (then finish in-flight);
+        ``tick`` is called every ``every`` seconds meanwhile (progress, ledger flushes)."""
+        loop = asyncio.get_running_loop()
+        interrupts = [0]
+        tasks: list[asyncio.Task[None]] = []
+
+        def on_sigint() -> None:
+            interrupts[0] += 1
+            self.stop = True
+            self.tally.interrupted = True
+            if interrupts[0] > 1:
+                for task in tasks:
+                    task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        except (NotImplementedError, RuntimeError):
+            pass
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        busy = [0]
+        async with httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers=self.headers,
+            timeout=httpx.Timeout(self.timeout, connect=10.0),
+            limits=limits,
+            transport=self.transport,
+        ) as client:
+            tasks.extend(asyncio.create_task(self._worker(client, items, busy)) for _ in range(self.concurrency))
+            ticker = asyncio.create_task(self._tick(tick, every)) if tick else None
+            try:
+                await asyncio.gather(*tasks, return_exceptions=False)
+            except asyncio.CancelledError:
+                pass
+            finally:
+                if ticker:
+                    ticker.cancel()
+                try:
+                    loop.remove_signal_handler(signal.SIGINT)
+                except (NotImplementedError, RuntimeError):
+                    pass
+        self.sync()
+        return self.tally

@@ -1,0 +1,129 @@
+"""`o4 batch run`: now, in parallel, within the rate limits, resumable, nothing lost or doubled."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from tests.cli.helpers import ledger_rows
+from tests.emulator import TEST_KEY
+
+
+def prompts(tmp_path: Path, n: int) -> Path:
+    p = tmp_path / "prompts.txt"
+    p.write_text("".join(f"question {i}\n" for i in range(1, n + 1)))
+    return p
+
+
+def ids(path: Path) -> list[str]:
+    return [json.loads(l)["custom_id"] for l in path.read_text().splitlines()]
+
+
+def test_runs_every_line_and_writes_batch_format(o4, emulator, env, tmp_path):
+    out = tmp_path / "out.jsonl"
+    r = o4("batch", "run", str(prompts(tmp_path, 8)), "-o", str(out), "--concurrency", "4")
+    assert r.code == 0, r.stderr
+    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    assert sorted(l["custom_id"] for l in lines) == sorted(f"line-{i}" for i in range(1, 9))
+    first = lines[0]
+    assert first["id"].startswith("batch_req_") and first["error"] is None
+    assert first["response"]["status_code"] == 200 and first["response"]["body"]["object"] == "response"
+    assert "8 done, 0 failed, 0 skipped" in r.stderr
+    rows = [x for x in ledger_rows(env) if x["command"] == "batch run"]
+    assert len(rows) == 8 and all(x["pricing"] == "standard" and float(x["cost_usd"]) > 0 for x in rows)
+
+
+def test_rerun_skips_what_is_done_and_repairs_a_torn_line(o4, emulator, tmp_path):
+    out = tmp_path / "out.jsonl"
+    p = prompts(tmp_path, 5)
+    assert o4("batch", "run", str(p), "-o", str(out)).code == 0
+    # keep lines 1-3 as done, then a torn half line (a crash mid-write)
+    kept = out.read_text().splitlines()[:3]
+    out.write_text("\n".join(kept) + "\n" + kept[0][:40])
+    before = len(emulator.log)
+    r = o4("batch", "run", str(p), "-o", str(out))
+    assert r.code == 0, r.stderr
+    assert len(emulator.log) - before == 2 and "3 requests already in" in r.stderr
+    assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 6))
+
+
+def test_rate_limits_429s_lose_nothing_and_double_nothing(o4, emulator, tmp_path):
+    limiter = emulator.rate_limit(rpm=600, tpm=1_000_000, burst=0.005)  # 3-request bucket, 10 a second
+    out = tmp_path / "out.jsonl"
+    r = o4("batch", "run", str(prompts(tmp_path, 20)), "-o", str(out), "--rpm", "6000", "--concurrency", "8")
+    assert r.code == 0, r.stderr
+    assert limiter.refused > 0  # the client believed in more room than there was
+    assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 21))
+    assert limiter.served == 20
+
+
+def test_client_pacing_avoids_429s(o4, emulator, tmp_path):
+    limiter = emulator.rate_limit(rpm=600, tpm=1_000_000, burst=0.005)
+    out = tmp_path / "out.jsonl"
+    started = time.monotonic()
+    r = o4("batch", "run", str(prompts(tmp_path, 12)), "-o", str(out), "--rpm", "600")
+    assert r.code == 0, r.stderr
+    assert len(ids(out)) == 12
+    assert time.monotonic() - started < 20
+
+
+def test_server_errors_are_retried(o4, emulator, tmp_path):
+    emulator.fault(status=500, path="/v1/responses", times=3)
+    out = tmp_path / "out.jsonl"
+    r = o4("batch", "run", str(prompts(tmp_path, 4)), "-o", str(out))
+    assert r.code == 0, r.stderr
+    assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 5))
+
+
+def test_failed_requests_go_to_errors_and_a_rerun_retries_them(o4, emulator, tmp_path):
+    emulator.fault(status=400, path="/v1/responses", body={"error": {"message": "Invalid prompt: flagged.", "type": "invalid_request_error", "param": None, "code": "invalid_prompt"}})
+    out, errs = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    p = prompts(tmp_path, 3)
+    r = o4("batch", "run", str(p), "-o", str(out), "--errors", str(errs), "--concurrency", "1")
+    assert r.code == 1 and "1 requests failed" in r.stderr
+    (err,) = [json.loads(l) for l in errs.read_text().splitlines()]
+    assert err["response"]["status_code"] == 400 and err["response"]["body"]["error"]["code"] == "invalid_prompt"
+    assert len(ids(out)) == 2
+    r = o4("batch", "run", str(p), "-o", str(out), "--errors", str(errs))
+    assert r.code == 0 and sorted(ids(out)) == sorted(f"line-{i}" for i in range(1, 4))
+    assert errs.read_text() == ""
+
+
+def test_ctrl_c_keeps_what_finished_and_a_rerun_completes(env, emulator, tmp_path):
+    emulator.fault(delay=0.4, path="/v1/responses", times=100)
+    out = tmp_path / "out.jsonl"
+    p = prompts(tmp_path, 30)
+    cmd = [sys.executable, "-m", "o4cli", "batch", "run", str(p), "-o", str(out), "--concurrency", "2"]
+    e = {**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}
+    proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    first = ids(out)
+    assert 0 < len(first) < 30 and len(set(first)) == len(first)
+    emulator.faults.clear()
+    r = subprocess.run(cmd, env=e, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 31))
+
+
+def test_stdout_without_output_file_and_json_summary(o4, emulator, tmp_path):
+    r = o4("batch", "run", str(prompts(tmp_path, 2)))
+    assert r.code == 0 and len(r.stdout.splitlines()) == 2
+    out = tmp_path / "o.jsonl"
+    r = o4("batch", "run", str(prompts(tmp_path, 2)), "-o", str(out), "--json", "--flex")
+    doc = json.loads(r.stdout)
+    assert doc["done"] == 2 and doc["pricing"] == "flex" and doc["rate_limited"] == 0
+    assert all(b["service_tier"] == "flex" for b in emulator.bodies("/v1/responses")[-2:])
+
+
+def test_bad_input_is_refused_before_sending(o4, emulator, tmp_path):
+    p = tmp_path / "bad.jsonl"
+    p.write_text('{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {"model": "o4-mini", "input": "x", "temperature": 0}}\n')
+    r = o4("batch", "run", str(p))
+    assert r.code == 2 and f"{p}:1: body.temperature" in r.stderr and emulator.log == []
