@@ -13,9 +13,29 @@ import typer
 
 from o4cli.core.context import AppContext
 
+def complete_profile(incomplete: str) -> list[str]:
+    """Profile names from the config file, for shell completion (never fails)."""
+    import os
+
+    from o4cli.core import config
+
+    try:
+        cfg = config.load_file(config.config_path(os.environ))
+    except Exception:  # noqa: BLE001 - a broken config must not break the shell
+        return []
+    return [name for name in cfg.profiles if name.startswith(incomplete)]
+
+
 ProfileOpt = Annotated[
     Optional[str],
-    typer.Option("--profile", "-p", metavar="NAME", help="Profile from the config file (default: $O4_PROFILE or default_profile).", show_default=False),
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Profile from the config file (default: $O4_PROFILE or default_profile).",
+        show_default=False,
+        autocompletion=complete_profile,
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each HTTP request and retry to stderr.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or notices on stderr; errors still show.")]

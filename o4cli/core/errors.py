@@ -33,6 +33,18 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FAILURE: "the API refused or failed the request (4xx other than below), or another error",
+    ExitCode.USAGE: "bad usage or bad input (flags, files, config values); nothing was sent",
+    ExitCode.CONFIG: "authentication or configuration: no key, 401, 403, unknown profile, unsafe key file",
+    ExitCode.RATE_LIMIT: "rate limit or quota still hit after retries (429), or a 429 no wait can cure",
+    ExitCode.NETWORK: "network, timeout or server error still failing after retries (5xx)",
+    ExitCode.BUDGET: "a budget guard (--max-cost) refused to send",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what had arrived is kept",
+}
+
+
 class O4Error(Exception):
     """An error meant for the user: one line of message, an optional hint."""
 

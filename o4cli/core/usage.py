@@ -1,0 +1,90 @@
+"""``o4 usage``: requests, tokens and cost from the ledger, grouped. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o4cli.core.cost import micro
+from o4cli.core.errors import UsageError
+
+GROUPS = ("day", "model", "command", "profile", "pricing")
+_RELATIVE = re.compile(r"^(\d+)([hdw])$")
+
+
+def since_to_iso(since: str | None, now: datetime | None = None) -> str | None:
+    """'7d', '24h', '2w' or 'YYYY-MM-DD' -> an ISO timestamp (UTC) to compare with."""
+    if not since:
+        return None
+    now = now or datetime.now(UTC)
+    m = _RELATIVE.match(since.strip())
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+        return (now - delta).isoformat(timespec="seconds")
+    try:
+        day = datetime.strptime(since.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"--since {since!r}: expected 7d, 24h, 2w or a date like 2026-11-01") from None
+    return day.isoformat(timespec="seconds")
+
+
+@dataclass
+class Totals:
+    requests: int = 0
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    unpriced: int = 0  # rows without a known cost (unknown model, failed calls)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.requests += 1
+        self.input_tokens += row["input_tokens"] or 0
+        self.cached_tokens += row["cached_tokens"] or 0
+        self.output_tokens += row["output_tokens"] or 0
+        self.reasoning_tokens += row["reasoning_tokens"] or 0
+        if row["cost_usd"] is None:
+            self.unpriced += 1
+        else:
+            self.cost_usd += Decimal(row["cost_usd"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "cached_tokens": self.cached_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cost_usd": str(micro(self.cost_usd)),
+        }
+
+
+@dataclass
+class Report:
+    by: str
+    groups: dict[str, Totals] = field(default_factory=dict)
+    total: Totals = field(default_factory=Totals)
+
+
+def _key(row: Mapping[str, Any], by: str) -> str:
+    if by == "day":
+        return str(row["created_at"])[:10]
+    return str(row[by] or "-")
+
+
+def summarise(rows: Iterable[Mapping[str, Any]], by: str) -> Report:
+    """Group ledger rows; a batch's results row counts as one request per batch."""
+    if by not in GROUPS:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(GROUPS)}")
+    report = Report(by)
+    for row in rows:
+        report.groups.setdefault(_key(row, by), Totals()).add(row)
+        report.total.add(row)
+    report.groups = dict(sorted(report.groups.items()))
+    return report

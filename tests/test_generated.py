@@ -1,0 +1,75 @@
+"""Completions and the man page: generated from the app, never stale, and they work."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gen_docs():
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_files_are_current():
+    files = gen_docs().generate()
+    if os.environ.get("O4_REGEN"):
+        for rel, text in files.items():
+            (ROOT / rel).write_text(text)
+    stale = [rel for rel, text in files.items() if not (ROOT / rel).exists() or (ROOT / rel).read_text() != text]
+    assert not stale, f"stale generated files {stale}: run `python scripts/gen_docs.py` (or O4_REGEN=1 pytest)"
+
+
+@pytest.fixture
+def shim(tmp_path, env):
+    """An `o4` on PATH that runs this checkout's o4cli."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    o4 = bin_dir / "o4"
+    o4.write_text(f"#!/bin/sh\nexec {sys.executable} -m o4cli \"$@\"\n")
+    o4.chmod(0o755)
+    return {**env, "PATH": f"{bin_dir}:{env['PATH']}"}
+
+
+def complete(shim, words: list[str], cword: int) -> list[str]:
+    script = (
+        f"source {ROOT / 'completions' / 'o4.bash'}\n"
+        f"COMP_WORDS=({' '.join(repr(w) for w in words)})\n"
+        f"COMP_CWORD={cword}\n"
+        "_o4_completion o4\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    out = subprocess.run(["bash", "-c", script], env=shim, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return [line for line in out.stdout.splitlines() if line]
+
+
+def test_bash_completes_commands_choices_and_profiles(shim, o4):
+    assert complete(shim, ["o4", "ba"], 1) == ["batch"]
+    assert complete(shim, ["o4", "ask", "--effort", ""], 3) == ["low", "medium", "high"]
+    assert complete(shim, ["o4", "batch", "submit", "--endpoint", ""], 4) == ["responses", "chat"]
+    assert "results" in complete(shim, ["o4", "batch", ""], 2)
+    assert "--max-cost" in complete(shim, ["o4", "ask", "--max-"], 2)
+    o4("config", "set", "-p", "work", "tier", "2")
+    o4("config", "set", "-p", "home", "tier", "1")
+    assert sorted(complete(shim, ["o4", "models", "show", "-p", ""], 4)) == ["home", "work"]
+    # a FILE argument gets nothing from o4, so bash falls back to file names (complete -o default)
+    assert complete(shim, ["o4", "batch", "submit", ""], 3) == []
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="groff is not installed")
+def test_man_page_renders_without_warnings():
+    man = ROOT / "man" / "o4.1"
+    r = subprocess.run(["groff", "-man", "-ww", "-z", str(man)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == ""
+    text = subprocess.run(["groff", "-man", "-Tutf8", "-P-cbu", str(man)], capture_output=True, text=True).stdout
+    for word in ("o4 batch submit", "EXIT STATUS", "OPENAI_API_KEY", "--max-cost", "130"):
+        assert word.replace("-", "") in text.replace("‐", "").replace("-", "").replace("\b", "")
