@@ -1,0 +1,476 @@
+"""Rate-limit benchmark for ``o4 batch run``, side by side with the OpenAI Cookbook's
+``api_request_parallel_processor.py``: 1,000 Chat Completions requests against the test
+emulator limited to 1,200 requests and 120,000 tokens a minute.
+
+What runs
+---------
+Each tool gets its own fresh emulator (tests/emulator.py) in this process, with
+``rate_limit(1200, 120000)``: buckets of a minute's worth that START FULL and refill
+continuously; a request costs ``len(json.dumps(messages)) // 4`` tokens (no output cap is
+set in any body, so only the input counts, for the emulator and both tools alike).
+The emulator's limiter is wrapped here to record the time, cost and bucket level of every
+request it serves or refuses (429); each answer is held ``--latency`` seconds after it is
+admitted, as a stand-in for the model's think time (the real API admits a request when it
+arrives and answers later).
+
+* o4: ``o4 batch run IN.jsonl -o OUT --rpm 1200 --tpm 120000 --concurrency N --json``
+  (Batch-format lines, ``url`` /v1/chat/completions), O4_CONFIG/O4_DATA_DIR in a temp
+  folder, OPENAI_API_KEY = the emulator's key, OPENAI_BASE_URL = its url; one run per
+  ``--concurrency`` value.
+* cookbook: ``api_request_parallel_processor.py --request_url EMU/chat/completions
+  --max_requests_per_minute 1200 --max_tokens_per_minute 120000 --max_attempts 5
+  --logging_level 30`` on the same bodies (plus ``"metadata": {"custom_id": ...}``, which
+  it strips before sending and writes back with the result). The full limits, no
+  headroom, for both tools. Two things are done to the cookbook, both at run time and
+  outside this repository (its code is never in it):
+  - a stand-in ``tiktoken`` module, on its PYTHONPATH ahead of the real one, whose
+    ``get_encoding(name).encode(text)`` returns ``len(text) // 4`` items (the real one
+    downloads its BPE file on first use, which fails offline; chars/4 is also the
+    emulator's own estimate). The cookbook then estimates a chat request as
+    content/4 + 4 per message + 1 for the role + 2 + 15 (``max_tokens`` defaults to 15
+    in its ``num_tokens_consumed_from_request``), i.e. ~14 tokens a request more than
+    the emulator counts;
+  - its ``api_endpoint_from_url`` only matches ``https://`` URLs and the emulator is
+    plain http on 127.0.0.1: a tiny runner execs the script with ``^https://`` read as
+    ``^https?://`` (the only change).
+  Note that the cookbook's 15-second cool-down only triggers on an error whose code is
+  the string ``'429'``; the API (and the emulator) say ``rate_limit_exceeded``, so it
+  just retries, up to ``--max_attempts``, without pausing.
+
+Each tool is a child process started by a tiny launcher (``python -I -S``) that reports
+its wall time, CPU (user+sys) and its own peak RSS (``os.wait4`` ru_maxrss): a child
+forked from this process directly would inherit this process's RSS high-water mark.
+
+Figures
+-------
+* wall: the tool's process, start to exit (interpreter start-up included).
+* overall: 1,000 requests / wall, and the emulator's served tokens / wall. Both buckets
+  start full, so this includes the initial burst and can exceed the limits.
+* sustained: the emulator's view after the initial burst. The window opens at the
+  first served request that leaves the emulator's token bucket holding less than one
+  average request's cost (the initial minute's worth is spent; from then on no client
+  can be served faster than the refill rate) and closes at the last served request.
+  Sustained tokens/min = tokens of the requests served after the opening one / window
+  length x 60 (requests/min likewise). "% of limit" is that of the binding limit, the
+  larger of tokens/TPM and requests/RPM. If the bucket is never spent the tool never
+  reached the limit: the figure is then over the whole run and flagged "not drained".
+* ideal wall: (total tokens - the initial bucket) / TPM, the least any client could
+  take (ignoring latency and start-up).
+* 429s: the emulator's ``refused``; served: its ``served`` (served > 1,000 means a
+  request was run twice).
+* output: o4's OUT must hold 1,000 lines, status 200, each custom_id once; the
+  cookbook's save file must hold 1,000 result lines, each with a response (not an
+  error list) and each custom_id once.
+
+Targets (the issue's): o4's sustained throughput >= 95 % of the limit; o4's 429s <= the
+cookbook's; o4's peak RSS < the cookbook's. Without the cookbook the last two are
+SKIPped.
+
+Input size: the issue's example (~100-130 tokens a request) makes the whole run
+(~120,000 tokens) fit in the emulator's initial bucket, so nothing is paced and no
+"sustained" rate exists; the default ``--input-tokens 240`` (each request 0.8-1.2x that,
+ASCII prose so chars/4 means the same to every counter) makes ~240,000 tokens: half
+in the burst, then ~60 s at the TPM limit. 1,000 requests in ~65 s stay under 1,200 RPM,
+so TPM is the binding limit.
+
+Reproduce
+---------
+The cookbook script is public (github.com/openai/openai-cookbook,
+``examples/api_request_parallel_processor.py``); keep it OUTSIDE this repository::
+
+    mkdir -p /tmp/cookbook && curl -fsSL -o /tmp/cookbook/api_request_parallel_processor.py \\
+      https://raw.githubusercontent.com/openai/openai-cookbook/main/examples/api_request_parallel_processor.py
+    python3 -m venv /tmp/cookbook-venv && /tmp/cookbook-venv/bin/pip install aiohttp tiktoken
+    /work/venv/bin/python benchmarks/batch_run.py \\
+      --cookbook /tmp/cookbook/api_request_parallel_processor.py \\
+      --cookbook-python /tmp/cookbook-venv/bin/python \\
+      [--concurrency 8,32,64] [--input-tokens 240] [--latency 0.5] [--json] [--keep]
+
+(tiktoken itself is never used: the stand-in above replaces it; aiohttp is what the
+cookbook needs.) Without ``--cookbook``/``--cookbook-python`` (or if they don't exist) the
+cookbook side is skipped with a note. A run takes about (1 + number of concurrency
+values) x ~70 s. Exits 0 whatever the verdicts; 1 if a tool fails to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.emulator import TEST_KEY, Emulator, RateLimiter  # noqa: E402
+
+RPM, TPM = 1200, 120_000
+TARGET_PCT = 95.0
+O4 = [sys.executable, "-m", "o4cli"]
+LAUNCHER = (
+    "import json,os,subprocess,sys,time\n"
+    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
+    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
+    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
+    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
+    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
+)
+# The stand-in tiktoken: chars/4, the emulator's own estimate (the real one downloads a file).
+FAKE_TIKTOKEN = (
+    '"""Stand-in for tiktoken in the o4 batch-run benchmark: encode(text) has len(text)//4 items."""\n'
+    "class _Encoding:\n"
+    "    def __init__(self, name):\n"
+    "        self.name = name\n"
+    "    def encode(self, text, *args, **kwargs):\n"
+    "        return [0] * (len(text) // 4)\n"
+    "def get_encoding(name):\n"
+    "    return _Encoding(name)\n"
+    "def encoding_for_model(model):\n"
+    "    return _Encoding(model)\n"
+)
+# Runs the cookbook script as __main__ with its URL pattern accepting http:// (the emulator).
+COOKBOOK_RUNNER = (
+    "import sys\n"
+    "path = sys.argv.pop(1)\n"
+    "src = open(path, encoding='utf-8').read()\n"
+    "patched = src.replace('\"^https://', '\"^https?://').replace('r\"^https://', 'r\"^https?://')\n"
+    "if patched == src:\n"
+    "    sys.exit('cookbook runner: the https:// URL pattern was not found; cannot point it at http')\n"
+    "sys.argv[0] = path\n"
+    "exec(compile(patched, path, 'exec'), {'__name__': '__main__', '__file__': path})\n"
+)
+WORDS = (
+    "the customer said that our order arrived late and the package was damaged but support replied "
+    "quickly with a refund please summarize this review in two sentences explain why the function "
+    "returns None when the list is empty classify sentiment as positive negative or neutral a database "
+    "migration failed during deployment because of a missing index on the users table what are the "
+    "trade-offs between caching and recomputing write a short product description for a waterproof "
+    "hiking boot meeting notes from Tuesday budget review quarterly revenue grew eight percent while "
+    "costs stayed flat invoice 4821 due 2025-07-01 total 1249.99 dollars"
+).split()
+
+
+class StepFailed(Exception):
+    """A tool could not run or exited non-zero."""
+
+
+class RecordingLimiter(RateLimiter):
+    """The emulator's limiter, recording (time, cost, served?, token level after) per request."""
+
+    def __init__(self, rpm: int, tpm: int) -> None:
+        super().__init__(rpm, tpm)
+        self.lock = threading.RLock()  # held around the parent's take, which takes it too
+        self.events: list[tuple[float, int, bool, float]] = []
+
+    def take(self, cost: int):  # type: ignore[no-untyped-def]
+        with self.lock:
+            reply = super().take(cost)
+            self.events.append((time.monotonic(), cost, reply is None, self.tokens))
+            return reply
+
+
+def emulator(latency: float) -> tuple[Emulator, RecordingLimiter]:
+    emu = Emulator()
+    create_chat = emu.create_chat
+
+    def slow_chat(**kw: Any):  # type: ignore[no-untyped-def]
+        reply = create_chat(**kw)
+        if latency and getattr(reply, "status", 0) == 200:
+            time.sleep(latency)  # admitted at arrival, answered later
+        return reply
+
+    emu.routes = [(m, p, slow_chat if h == create_chat else h) for m, p, h in emu.routes]
+    # socketserver listens with a backlog of 5: a burst of new connections would wait for
+    # SYN retries (1 s and more), an artefact of the emulator, not of either tool
+    ThreadingHTTPServer.request_queue_size = 256
+    emu.start()
+    limiter = RecordingLimiter(RPM, TPM)
+    emu.limiter = limiter
+    return emu, limiter
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def contents(n: int, tokens: int, seed: int) -> list[str]:
+    """``n`` ASCII prompts whose emulator cost is ~0.8-1.2 x ``tokens`` each."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        chars = max(8, int(rng.uniform(0.8, 1.2) * tokens) - 8) * 4  # 8: the json wrapping /4
+        tag = f"Request {i + 1}: "
+        words, size = [tag], len(tag)
+        while size < chars:
+            w = rng.choice(WORDS)
+            words.append(w)
+            size += len(w) + 1
+        out.append(" ".join(words)[:chars])
+    return out
+
+
+def write_inputs(folder: Path, texts: list[str]) -> tuple[Path, Path, int]:
+    """The o4 (Batch format) and cookbook (bare body + metadata) inputs; the emulator's total cost."""
+    o4_in, cb_in = folder / "o4-input.jsonl", folder / "cookbook-input.jsonl"
+    total = 0
+    with o4_in.open("w") as fo, cb_in.open("w") as fc:
+        for i, text in enumerate(texts):
+            cid = f"req-{i + 1}"
+            body = {"model": "o4-mini", "messages": [{"role": "user", "content": text}]}
+            total += len(json.dumps(body["messages"])) // 4
+            fo.write(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}) + "\n")
+            fc.write(json.dumps({**body, "metadata": {"custom_id": cid}}) + "\n")
+    return o4_in, cb_in, total
+
+
+# ----------------------------------------------------------------- running
+
+
+def launch(argv: list[str], env: dict[str, str], folder: Path, name: str) -> dict[str, Any]:
+    stat, out, err = (folder / f"{name}.{ext}" for ext in ("stat.json", "out", "err"))
+    try:
+        subprocess.call([sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv], env=env)
+        m = json.loads(stat.read_text())
+    except (OSError, ValueError) as exc:
+        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
+    res = {"wall_s": round(m["wall"], 2), "peak_mb": round(m["rss_kib"] / 1024, 1), "cpu_s": round(m["cpu"], 2), "rc": m["rc"]}
+    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
+    if m["rc"] not in (0,):
+        res["note"] = f"exit {m['rc']}: {res['stderr'][-600:]}"
+    return res
+
+
+def base_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_", "PYTHON"))}
+
+
+def rate_figures(limiter: RecordingLimiter, wall: float, total_tokens: int) -> dict[str, Any]:
+    served = [(t, c, lvl) for t, c, ok, lvl in limiter.events if ok]
+    refused = [t for t, _c, ok, _l in limiter.events if not ok]
+    res: dict[str, Any] = {"served": limiter.served, "429s": limiter.refused}
+    if not served:
+        return res
+    mean_cost = sum(c for _t, c, _l in served) / len(served)
+    start = next((i for i, (_t, _c, lvl) in enumerate(served) if lvl < mean_cost), None)
+    drained = start is not None
+    i0 = start if drained else 0
+    t0, t_end = served[i0][0], served[-1][0]
+    after = served[i0 + 1 :]
+    span = t_end - t0
+    first = limiter.events[0][0]
+    if span > 0 and after:
+        tok_min = sum(c for _t, c, _l in after) / span * 60
+        req_min = len(after) / span * 60
+        pct = max(tok_min / TPM, req_min / RPM) * 100
+    else:
+        tok_min = req_min = pct = None
+    res.update(
+        overall_req_min=round(len(served) / wall * 60, 1),
+        overall_tok_min=round(sum(c for _t, c, _l in served) / wall * 60),
+        burst_s=round(t0 - first, 2),
+        burst_requests=i0 + 1,
+        window_s=round(span, 2),
+        drained=drained,
+        sustained_req_min=round(req_min, 1) if req_min is not None else None,
+        sustained_tok_min=round(tok_min) if tok_min is not None else None,
+        sustained_pct=round(pct, 1) if pct is not None else None,
+        first_to_last_served_s=round(t_end - first, 2),
+        ideal_s=round(max(0.0, total_tokens - limiter.cap_tokens) / TPM * 60, 1),
+        refused_at_s=[round(t - first, 2) for t in refused[:50]],
+        timeline_tokens_5s=_timeline(served, first, 5.0),
+    )
+    return res
+
+
+def _timeline(served: list[tuple[float, int, float]], first: float, step: float) -> list[int]:
+    slots: list[int] = []
+    for t, c, _l in served:
+        k = int((t - first) / step)
+        slots.extend([0] * (k + 1 - len(slots)))
+        slots[k] += c
+    return slots
+
+
+def run_o4(folder: Path, o4_in: Path, n: int, total_tokens: int, concurrency: int, latency: float) -> dict[str, Any]:
+    work = folder / f"o4-c{concurrency}"
+    work.mkdir()
+    emu, limiter = emulator(latency)
+    try:
+        env = base_env()
+        env.update(O4_CONFIG=str(work / "config.toml"), O4_DATA_DIR=str(work / "data"), OPENAI_API_KEY=TEST_KEY, OPENAI_BASE_URL=emu.url)
+        out = work / "out.jsonl"
+        argv = [*O4, "batch", "run", str(o4_in), "-o", str(out), "--rpm", str(RPM), "--tpm", str(TPM), "--concurrency", str(concurrency), "--json", "--plain"]
+        res = launch(argv, env, work, "o4")
+    finally:
+        emu.stop()
+    res.update(rate_figures(limiter, res["wall_s"], total_tokens))
+    try:
+        summary = json.loads(res["stdout"])
+        res["o4_rate_limited"] = summary.get("rate_limited")
+        res["o4_failed"] = summary.get("failed")
+    except ValueError:
+        pass
+    res["output"] = check_o4(out, n)
+    return res
+
+
+def check_o4(out: Path, n: int) -> dict[str, Any]:
+    ids, ok, bad = [], 0, 0
+    if out.exists():
+        with out.open("rb") as fh:
+            for raw in fh:
+                line = json.loads(raw)
+                ids.append(line.get("custom_id"))
+                status = (line.get("response") or {}).get("status_code")
+                ok += status == 200
+                bad += status != 200
+    want = {f"req-{i + 1}" for i in range(n)}
+    got = set(ids)
+    return {"lines": len(ids), "ok": ok, "errors": bad, "duplicates": len(ids) - len(got), "missing": len(want - got),
+            "correct": len(ids) == n and ok == n and got == want}
+
+
+def run_cookbook(folder: Path, cb_in: Path, n: int, total_tokens: int, script: Path, python: str, latency: float) -> dict[str, Any]:
+    work = folder / "cookbook"
+    work.mkdir()
+    shim = work / "shim"
+    shim.mkdir()
+    (shim / "tiktoken.py").write_text(FAKE_TIKTOKEN)
+    runner = work / "run_cookbook.py"
+    runner.write_text(COOKBOOK_RUNNER)
+    emu, limiter = emulator(latency)
+    try:
+        env = base_env()
+        env.update(PYTHONPATH=str(shim), OPENAI_API_KEY=TEST_KEY)
+        out = work / "results.jsonl"
+        argv = [python, str(runner), str(script), "--requests_filepath", str(cb_in), "--save_filepath", str(out),
+                "--request_url", emu.url + "/chat/completions", "--max_requests_per_minute", str(RPM),
+                "--max_tokens_per_minute", str(TPM), "--max_attempts", "5", "--logging_level", "30"]
+        res = launch(argv, env, work, "cookbook")
+    finally:
+        emu.stop()
+    res.update(rate_figures(limiter, res["wall_s"], total_tokens))
+    res["output"] = check_cookbook(out, n)
+    return res
+
+
+def check_cookbook(out: Path, n: int) -> dict[str, Any]:
+    ids, ok, bad = [], 0, 0
+    if out.exists():
+        with out.open("rb") as fh:
+            for raw in fh:
+                line = json.loads(raw)
+                meta = line[2] if len(line) > 2 else {}
+                ids.append((meta or {}).get("custom_id"))
+                good = isinstance(line[1], dict) and "choices" in line[1]
+                ok += good
+                bad += not good
+    want = {f"req-{i + 1}" for i in range(n)}
+    got = set(ids)
+    return {"lines": len(ids), "ok": ok, "errors": bad, "duplicates": len(ids) - len(got), "missing": len(want - got),
+            "correct": len(ids) == n and ok == n and got == want}
+
+
+def cookbook_usable(script: str | None, python: str | None) -> str | None:
+    """None when the cookbook side can run, else why not."""
+    if not script or not python:
+        return "no --cookbook/--cookbook-python given"
+    if not Path(script).is_file():
+        return f"{script}: no such file"
+    if not shutil.which(python) and not Path(python).is_file():
+        return f"{python}: no such interpreter"
+    try:
+        subprocess.run([python, "-c", "import aiohttp"], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return f"{python} cannot import aiohttp (pip install aiohttp into its venv)"
+    return None
+
+
+# -------------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cookbook", metavar="PATH", help="api_request_parallel_processor.py (kept outside this repo)")
+    ap.add_argument("--cookbook-python", metavar="PATH", help="a Python with aiohttp for the cookbook script")
+    ap.add_argument("--concurrency", default="32", help="o4's --concurrency; a comma list runs o4 once per value (default 32)")
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--input-tokens", type=int, default=240, help="average emulator cost of a request (default 240)")
+    ap.add_argument("--latency", type=float, default=0.5, help="seconds the emulator holds each answer (default 0.5)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", action="store_true", help="print one JSON document")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (path on stderr)")
+    args = ap.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    why_not = cookbook_usable(args.cookbook, args.cookbook_python)
+    tmp = Path(tempfile.mkdtemp(prefix="o4-batch-run-bench-"))
+    texts = contents(args.requests, args.input_tokens, args.seed)
+    o4_in, cb_in, total_tokens = write_inputs(tmp, texts)
+    report: dict[str, Any] = {
+        "python": sys.version.split()[0], "cpus": os.cpu_count(), "load_before": round(os.getloadavg()[0], 2),
+        "requests": args.requests, "total_tokens": total_tokens, "rpm": RPM, "tpm": TPM, "latency_s": args.latency,
+        "o4": {}, "cookbook": None, "cookbook_note": why_not,
+    }
+    try:
+        if why_not is None:
+            report["cookbook"] = run_cookbook(tmp, cb_in, args.requests, total_tokens, Path(args.cookbook), args.cookbook_python, args.latency)
+        for c in levels:
+            report["o4"][str(c)] = run_o4(tmp, o4_in, args.requests, total_tokens, c, args.latency)
+    except StepFailed as exc:
+        print(f"step failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        report["load_after"] = round(os.getloadavg()[0], 2)
+        if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    cb = report["cookbook"]
+    verdicts: dict[str, str] = {}
+    for c, r in report["o4"].items():
+        pct = r.get("sustained_pct")
+        verdicts[f"o4 c={c}: output correct (1,000 results, no duplicates, none lost)"] = "PASS" if r["output"]["correct"] else "FAIL"
+        verdicts[f"o4 c={c}: sustained throughput >= {TARGET_PCT:.0f}% of the limit"] = "PASS" if pct is not None and r.get("drained") and pct >= TARGET_PCT else "FAIL"
+        verdicts[f"o4 c={c}: 429s <= the cookbook's"] = "SKIP" if cb is None else ("PASS" if r["429s"] <= cb["429s"] else "FAIL")
+        verdicts[f"o4 c={c}: peak RSS < the cookbook's"] = "SKIP" if cb is None else ("PASS" if r["peak_mb"] < cb["peak_mb"] else "FAIL")
+    report["verdicts"] = verdicts
+    for r in [cb, *report["o4"].values()]:
+        if r:
+            r.pop("stdout", None)
+            r["stderr_tail"] = r.pop("stderr", "")[-400:]
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{args.requests:,} requests, {total_tokens:,} tokens (emulator count), limits {RPM:,} RPM / {TPM:,} TPM, "
+          f"latency {args.latency} s; ideal wall after the initial bucket: "
+          f"{max(0, total_tokens - TPM) / TPM * 60:.1f} s")
+    head = f"{'tool':<14} {'wall s':>7} {'burst':>11} {'sust tok/min':>12} {'% limit':>8} {'overall tok/min':>15} {'429s':>5} {'served':>6} {'output':>16} {'peak MB':>8} {'cpu s':>6}"
+    print(head)
+    rows = ([("cookbook", cb)] if cb else []) + [(f"o4 c={c}", r) for c, r in report["o4"].items()]
+    for name, r in rows:
+        o = r["output"]
+        out = f"{o['ok']}/{args.requests}" + (" ok" if o["correct"] else f" d{o['duplicates']} m{o['missing']}")
+        pct = f"{r['sustained_pct']:.1f}" + ("" if r.get("drained") else "*") if r.get("sustained_pct") is not None else "-"
+        burst = f"{r.get('burst_requests', 0)}/{r.get('burst_s', 0):.1f}s"
+        print(f"{name:<14} {r['wall_s']:>7.1f} {burst:>11} {r.get('sustained_tok_min') or 0:>12,} {pct:>8} {r.get('overall_tok_min') or 0:>15,} "
+              f"{r['429s']:>5} {r['served']:>6} {out:>16} {r['peak_mb']:>8.1f} {r['cpu_s']:>6.1f}")
+        if r.get("note"):
+            print(f"    {name}: {r['note']}")
+    if cb is None:
+        print(f"cookbook skipped: {why_not}")
+    print("burst = requests served / seconds until the emulator's initial token bucket was spent; * = never spent")
+    print(f"python {report['python']}, {report['cpus']} CPUs, load {report['load_before']:.2f} -> {report['load_after']:.2f}")
+    for name, verdict in verdicts.items():
+        print(f"{verdict}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
