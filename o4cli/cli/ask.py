@@ -9,7 +9,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from o4cli.cli.common import ApiKind, Detail, Effort, JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt, app_context
+from o4cli.cli.common import (
+    ApiKind,
+    Detail,
+    EffortOpt,
+    JsonOpt,
+    MaxOutputOpt,
+    ModelOpt,
+    PlainOpt,
+    ProfileOpt,
+    QuietOpt,
+    SystemOpt,
+    VerboseOpt,
+    app_context,
+    model_flags,
+)
 
 ASK_HELP = """Send one prompt and print the whole answer.
 
@@ -26,10 +40,10 @@ def run(
     ctx: typer.Context,
     words: Annotated[Optional[list[str]], typer.Argument(metavar="[PROMPT]...", help="The prompt's words.", show_default=False)] = None,
     file: Annotated[Optional[list[str]], typer.Option("--file", "-f", metavar="PATH", help="A text file to add under its name (repeatable).", show_default=False)] = None,
-    system: Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions.", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model (default: the profile's, o4-mini).", show_default=False)] = None,
-    effort: Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort (default: the profile's, medium).", show_default=False)] = None,
-    max_output: Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="Cap on output tokens, reasoning included.", show_default=False)] = None,
+    system: SystemOpt = None,
+    model: ModelOpt = None,
+    effort: EffortOpt = None,
+    max_output: MaxOutputOpt = None,
     image: Annotated[Optional[list[str]], typer.Option("--image", "-i", metavar="PATH|URL", help="An image: PNG, JPEG, WEBP or still GIF file, or a URL (repeatable).", show_default=False)] = None,
     detail: Annotated[Detail, typer.Option("--detail", help="Image detail.")] = Detail.auto,
     schema: Annotated[Optional[str], typer.Option("--schema", metavar="FILE|JSON|FIELDS", help="Strict structured output: a JSON Schema file, inline JSON, or fields like 'name, age int, tags list'.", show_default=False)] = None,
@@ -56,7 +70,7 @@ def run(
         quiet=quiet,
         plain=plain,
         json=json,
-        flags={"model": model, "effort": effort.value if effort else None, "api": api.value if api else None},
+        flags={**model_flags(model, effort), "api": api.value if api else None},
     )
     stdin_text = sys.stdin.read() if not sys.stdin.isatty() else None
     _execute(
@@ -84,24 +98,17 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
              schema_spec, flex, flex_fallback, cont, cid, options, max_cost, dry_run) -> None:
     """Prompt → checks → (dry run | call) → answer on stdout, summary on stderr, ledger row."""
     import time
-    from decimal import Decimal, InvalidOperation
 
     from o4cli import render
     from o4cli.core import prompt as prompt_mod
     from o4cli.core import request as req
     from o4cli.core import schema as schema_mod
+    from o4cli.core.cost import parse_usd
     from o4cli.core.errors import ApiError, NetworkError, UsageError
 
     settings = app_ctx.settings
     streaming = command == "stream"
-    budget = None
-    if max_cost is not None:
-        try:
-            budget = Decimal(max_cost.lstrip("$"))
-        except InvalidOperation:
-            raise UsageError(f"--max-cost {max_cost!r}: expected an amount in USD, like 0.05") from None
-        if budget < 0:
-            raise UsageError("--max-cost must not be negative")
+    budget = parse_usd(max_cost) if max_cost is not None else None
     if flex_fallback and not flex:
         raise UsageError("--flex-fallback goes with --flex")
     if cont and cid:

@@ -6,7 +6,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from o4cli.cli.common import ApiKind, Effort, JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt, app_context
+from o4cli.cli.common import (
+    EffortOpt,
+    EndpointOpt,
+    JsonOpt,
+    MaxOutputOpt,
+    ModelOpt,
+    PlainOpt,
+    ProfileOpt,
+    QuietOpt,
+    SystemOpt,
+    VerboseOpt,
+    app_context,
+    model_flags,
+)
 
 app = typer.Typer(
     help="The Batch API: many prompts at half price, answered within 24 h.",
@@ -24,11 +37,11 @@ ErrorsOpt = Annotated[Optional[str], typer.Option("--errors", metavar="FILE", he
 def submit(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE|-", help="Batch-format JSONL, prompt JSONL, or one prompt a line; - reads stdin.")],
-    endpoint: Annotated[Optional[ApiKind], typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model for prompt lines.", show_default=False)] = None,
-    effort: Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort for prompt lines.", show_default=False)] = None,
-    system: Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions for prompt lines.", show_default=False)] = None,
-    max_output: Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="max output tokens for prompt lines (also bounds the worst case).", show_default=False)] = None,
+    endpoint: EndpointOpt = None,
+    model: ModelOpt = None,
+    effort: EffortOpt = None,
+    system: SystemOpt = None,
+    max_output: MaxOutputOpt = None,
     window: Annotated[str, typer.Option("--window", help="Completion window (the API offers 24h).")] = "24h",
     metadata: Annotated[Optional[list[str]], typer.Option("--metadata", metavar="KEY=VALUE", help="Batch metadata (repeatable).", show_default=False)] = None,
     label: Annotated[Optional[str], typer.Option("--label", metavar="TEXT", help="A name for this submission (default: the file name).", show_default=False)] = None,
@@ -55,7 +68,7 @@ def submit(
 
     app_ctx = app_context(
         ctx, profile=profile, verbose=verbose, quiet=quiet, plain=plain, json=json,
-        flags={"model": model, "effort": effort.value if effort else None},
+        flags=model_flags(model, effort),
     )
     batch_run.submit(
         app_ctx,
@@ -167,11 +180,11 @@ def run(
     rpm: Annotated[Optional[int], typer.Option("--rpm", min=1, help="Requests a minute (default: the profile tier's limit).", show_default=False)] = None,
     tpm: Annotated[Optional[int], typer.Option("--tpm", min=1, help="Tokens a minute (default: the profile tier's limit).", show_default=False)] = None,
     flex: Annotated[bool, typer.Option("--flex", help="Flex service tier: half price, slower.")] = False,
-    endpoint: Annotated[Optional[ApiKind], typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model for prompt lines.", show_default=False)] = None,
-    effort: Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort for prompt lines.", show_default=False)] = None,
-    system: Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions for prompt lines.", show_default=False)] = None,
-    max_output: Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="max output tokens for prompt lines.", show_default=False)] = None,
+    endpoint: EndpointOpt = None,
+    model: ModelOpt = None,
+    effort: EffortOpt = None,
+    system: SystemOpt = None,
+    max_output: MaxOutputOpt = None,
     json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout (needs -o).")] = False,
     quiet: QuietOpt = False,
     plain: PlainOpt = False,
@@ -185,7 +198,7 @@ def run(
 
     app_ctx = app_context(
         ctx, profile=profile, verbose=verbose, quiet=quiet, plain=plain, json=json,
-        flags={"model": model, "effort": effort.value if effort else None},
+        flags=model_flags(model, effort),
     )
     batch_now.run(
         app_ctx,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from o4cli import render
-from o4cli.cli.batch_run import _spool_stdin, prepare
+from o4cli.cli.batch_run import input_defaults, open_input, report_problems
 from o4cli.core import batch_exec, batch_input, catalog
 from o4cli.core.client import user_agent
 from o4cli.core.context import AppContext
@@ -52,32 +52,18 @@ def run(
     settings = app.settings
     if app.json and not output:
         raise UsageError("--json prints a summary: give -o FILE for the results themselves")
-    if max_output is not None and max_output < 16:
-        raise UsageError("--max-output must be at least 16")
     model_entry = catalog.find(settings.model)
     tier = model_entry.tier(settings.tier) if model_entry else None
     rpm = rpm or (tier.rpm if tier else 500)
     tpm = tpm or (tier.tpm if tier else 200_000)
-    defaults = batch_input.Defaults(
-        model=settings.model, endpoint=endpoint, effort=settings.effort, system=system,
-        max_output=max_output, api_default=settings.api,
-    )
+    defaults = input_defaults(app, endpoint=endpoint, system=system, max_output=max_output)
     no_limits = batch_input.Limits(requests=10**12, bytes=10**15, queue_tokens=None)
-    spooled = None
-    if file == "-":
-        spooled = path = _spool_stdin(app)
-        source = "<stdin>"
-    else:
-        path, source = Path(file), file
-        if not path.is_file():
-            raise UsageError(f"{file}: no such file")
+    path, source, spooled = open_input(app, file)
     work = Path(tempfile.mkdtemp(prefix="o4-run-"))
     try:
         prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source)
         if prep.problems:
-            from o4cli.cli.batch_run import _report_problems
-
-            _report_problems(prep, source)
+            report_problems(prep, source)
         shard = work / "shard-1.jsonl"
         out_path = Path(output) if output else None
         done = batch_exec.read_done(out_path) if out_path else set()

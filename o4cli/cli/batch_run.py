@@ -10,14 +10,14 @@ import shutil
 import sys
 import tempfile
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from o4cli import render
 from o4cli.core import batch_input, batches, catalog
 from o4cli.core.context import AppContext
-from o4cli.core.cost import Usage, cost, format_usd, micro
+from o4cli.core.cost import Usage, cost, format_usd, micro, parse_usd
 from o4cli.core.errors import BudgetError, O4Error, UsageError
 from o4cli.core.ledger import Job
 
@@ -41,16 +41,25 @@ def _parse_metadata(items: list[str]) -> dict[str, str]:
     return meta
 
 
-def _budget(max_cost: str | None) -> Decimal | None:
-    if max_cost is None:
-        return None
-    try:
-        value = Decimal(max_cost.lstrip("$"))
-    except InvalidOperation:
-        raise UsageError(f"--max-cost {max_cost!r}: expected an amount in USD, like 5 or 0.50") from None
-    if value < 0:
-        raise UsageError("--max-cost must not be negative")
-    return value
+def input_defaults(app: AppContext, *, endpoint: str | None, system: str | None, max_output: int | None) -> batch_input.Defaults:
+    """What prompt lines become requests with: the profile, then the command's flags."""
+    if max_output is not None and max_output < 16:
+        raise UsageError("--max-output must be at least 16")
+    s = app.settings
+    return batch_input.Defaults(
+        model=s.model, endpoint=endpoint, effort=s.effort, system=system, max_output=max_output, api_default=s.api
+    )
+
+
+def open_input(app: AppContext, file: str) -> tuple[Path, str, Path | None]:
+    """(path to read, name for messages, spooled copy of stdin to delete afterwards)."""
+    if file == "-":
+        spooled = _spool_stdin(app)
+        return spooled, "<stdin>", spooled
+    path = Path(file)
+    if not path.is_file():
+        raise UsageError(f"{file}: no such file")
+    return path, file, None
 
 
 def _spool_stdin(app: AppContext) -> Path:
@@ -130,7 +139,7 @@ def _print_plan(app: AppContext, plan: dict[str, Any], limits: batch_input.Limit
     )
 
 
-def _report_problems(prep: batch_input.Prepared, source: str) -> None:
+def report_problems(prep: batch_input.Prepared, source: str) -> None:
     shown = prep.problems[: batch_input.MAX_PROBLEMS_SHOWN]
     for p in shown:
         sys.stderr.write(f"{source}:{p.line}: {p.reason}\n" if p.line else f"{source}: {p.reason}\n")
@@ -152,7 +161,7 @@ def prepare(
     if dry_run:
         prep = batch_input.prepare(path, defaults, limits, source=source)
         if prep.problems:
-            _report_problems(prep, source)
+            report_problems(prep, source)
         return prep, digest, None
     final = batches.batch_dir(app.settings.data_dir, digest)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +169,7 @@ def prepare(
     try:
         prep = batch_input.prepare(path, defaults, limits, folder=tmp, source=source)
         if prep.problems:
-            _report_problems(prep, source)
+            report_problems(prep, source)
         batches.write_ids(prep)
         if final.exists():
             shutil.rmtree(tmp)  # the same input and settings: the same shards are already there
@@ -198,33 +207,17 @@ def submit(
     if window != "24h":
         raise UsageError(f"--window {window}: the Batch API offers only 24h")
     meta = _parse_metadata(metadata)
-    budget = _budget(max_cost)
+    budget = parse_usd(max_cost) if max_cost is not None else None
     if (output or errors) and not wait:
         raise UsageError("-o/--errors on submit go with --wait (or use `o4 batch results ID -o FILE`)")
-    if max_output is not None and max_output < 16:
-        raise UsageError("--max-output must be at least 16")
     model_entry = catalog.find(settings.model)
     limits = batch_input.Limits(
         requests=max_requests or batch_input.MAX_REQUESTS,
         bytes=max_bytes or batch_input.MAX_BYTES,
         queue_tokens=model_entry.tier(settings.tier).batch_queue_tokens if model_entry else None,
     )
-    defaults = batch_input.Defaults(
-        model=settings.model,
-        endpoint=endpoint,
-        effort=settings.effort,
-        system=system,
-        max_output=max_output,
-        api_default=settings.api,
-    )
-    spooled = None
-    if file == "-":
-        spooled = path = _spool_stdin(app)
-        source = "<stdin>"
-    else:
-        path, source = Path(file), file
-        if not path.is_file():
-            raise UsageError(f"{file}: no such file")
+    defaults = input_defaults(app, endpoint=endpoint, system=system, max_output=max_output)
+    path, source, spooled = open_input(app, file)
     try:
         prep, digest, _folder = prepare(app, path, source, defaults, limits, dry_run=dry_run)
     finally:

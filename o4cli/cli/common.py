@@ -82,3 +82,15 @@ class Detail(str, Enum):
     low = "low"
     high = "high"
     auto = "auto"
+
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model (default: the profile's, o4-mini).", show_default=False)]
+EffortOpt = Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort (default: the profile's, medium).", show_default=False)]
+SystemOpt = Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions.", show_default=False)]
+MaxOutputOpt = Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="Cap on output tokens, reasoning included (16 or more).", show_default=False)]
+EndpointOpt = Annotated[Optional[ApiKind], typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False)]
+
+
+def model_flags(model: str | None, effort: Effort | None) -> dict[str, Any]:
+    """-m/-e as settings overrides (highest in the resolution order)."""
+    return {"model": model, "effort": effort.value if effort else None}

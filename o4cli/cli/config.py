@@ -75,6 +75,7 @@ def show(
 ) -> None:
     """Show the resolved settings of a profile and where each comes from (keys redacted)."""
     from o4cli import render
+    from o4cli.core import config
 
     app_ctx = app_context(ctx, profile=profile, json=json, plain=plain, verbose=verbose)
     s = app_ctx.settings
@@ -85,19 +86,7 @@ def show(
     rows = []
     for key in ("profile", "config_path", "data_dir"):
         rows.append((key, data[key]))
-    for key in (
-        "base_url",
-        "api_key",
-        "api_key_env",
-        "organization",
-        "project",
-        "model",
-        "api",
-        "effort",
-        "tier",
-        "timeout",
-        "max_retries",
-    ):
+    for key in config.PROFILE_KEYS:
         value = data[key]
         if key == "api_key" and not value:
             value = f"not set (export {s.api_key_env}=...)"

@@ -408,18 +408,7 @@ def resolve(
     )
 
 
-_SETTING_FIELDS = {
-    "base_url",
-    "api_key_env",
-    "organization",
-    "project",
-    "model",
-    "api",
-    "effort",
-    "tier",
-    "timeout",
-    "max_retries",
-}
+_SETTING_FIELDS = set(PROFILE_KEYS) - {"api_key"}  # the key is resolved on its own
 
 
 def load_settings(

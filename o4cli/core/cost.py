@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from o4cli.core.catalog import Price
+from o4cli.core.errors import UsageError
 
 MILLION = Decimal(1_000_000)
 MICRO = Decimal("0.000001")
@@ -74,3 +75,16 @@ def format_usd(amount: Decimal | None) -> str:
     if amount is None:
         return "$?"
     return f"${micro(amount):,.6f}"
+
+
+def parse_usd(text: str, flag: str = "--max-cost") -> Decimal:
+    """A non-negative dollar amount from the command line ('0.05', '$5')."""
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip().lstrip("$"))
+    except InvalidOperation:
+        raise UsageError(f"{flag} {text!r}: expected an amount in USD, like 0.05 or 5") from None
+    if value < 0 or not value.is_finite():
+        raise UsageError(f"{flag} must be a non-negative amount")
+    return value

@@ -484,8 +484,11 @@ def check_file(path: Path, method: str, *, role: str = "training", grader: Grade
                 last_blank = None
             try:
                 obj = json.loads(raw)
-            except ValueError as exc:
-                rep.problems.append(Problem(n, f"not JSON ({exc})" if not isinstance(exc, UnicodeDecodeError) else f"not UTF-8 (byte {exc.start})"))
+            except UnicodeDecodeError as exc:
+                rep.problems.append(Problem(n, f"not UTF-8 (byte {exc.start + 1})"))
+                continue
+            except json.JSONDecodeError as exc:
+                rep.problems.append(Problem(n, f"not JSON ({exc.msg} at column {exc.colno})"))
                 continue
             if not isinstance(obj, dict):
                 rep.problems.append(Problem(n, "not a JSON object"))
