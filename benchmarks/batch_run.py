@@ -458,7 +458,7 @@ def main() -> int:
         o = r["output"]
         out = f"{o['ok']}/{args.requests}" + (" ok" if o["correct"] else f" d{o['duplicates']} m{o['missing']}")
         pct = f"{r['sustained_pct']:.1f}" + ("" if r.get("drained") else "*") if r.get("sustained_pct") is not None else "-"
-        burst = f"{r.get('burst_requests', 0)}/{r.get('burst_s', 0):.1f}s"
+        burst = f"{r.get('burst_requests', 0)}/{r.get('burst_s', 0):.1f}s" if r.get("drained") else "never"
         print(f"{name:<14} {r['wall_s']:>7.1f} {burst:>11} {r.get('sustained_tok_min') or 0:>12,} {pct:>8} {r.get('overall_tok_min') or 0:>15,} "
               f"{r['429s']:>5} {r['served']:>6} {out:>16} {r['peak_mb']:>8.1f} {r['cpu_s']:>6.1f}")
         if r.get("note"):

@@ -104,7 +104,7 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
     from o4cli.core import request as req
     from o4cli.core import schema as schema_mod
     from o4cli.core.cost import parse_usd
-    from o4cli.core.errors import ApiError, NetworkError, UsageError
+    from o4cli.core.errors import ApiError, Interrupted, NetworkError, UsageError
 
     settings = app_ctx.settings
     streaming = command == "stream"
@@ -157,6 +157,10 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
     except (ApiError, NetworkError) as exc:
         _record_failure(app_ctx, command, opts, exc, time.monotonic() - started)
         raise
+    except KeyboardInterrupt:
+        stop = Interrupted("interrupted before the answer arrived; nothing was printed")
+        _record_failure(app_ctx, command, opts, stop, time.monotonic() - started, status="interrupted")
+        raise stop from None
     _finish(app_ctx, command, answer, opts, plan, started, schema=opts.schema is not None)
 
 
@@ -311,7 +315,7 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
         raise error
 
 
-def _record_failure(app_ctx, command, opts, exc, seconds: float) -> None:  # noqa: ANN001
+def _record_failure(app_ctx, command, opts, exc, seconds: float, status: str = "error") -> None:  # noqa: ANN001
     """A refused or failed call is a ledger row too (no tokens billed)."""
     from o4cli import render
     from o4cli.core import request as req
@@ -327,7 +331,7 @@ def _record_failure(app_ctx, command, opts, exc, seconds: float) -> None:  # noq
             usage=Usage(),
             cost_usd=None,
             pricing="flex" if opts.flex else "standard",
-            status="error",
+            status=status,
             duration_s=round(seconds, 3),
             extra={"error": exc.message, "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None)},
         )

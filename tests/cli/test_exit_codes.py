@@ -61,3 +61,23 @@ def test_130_ctrl_c_during_a_request(env, emulator):
     child.close()
     assert child.exitstatus == 130, out
     assert "Traceback" not in out
+
+
+def test_130_ctrl_c_while_ask_waits_is_recorded(env, emulator):
+    from tests.cli.helpers import ledger_rows
+
+    emulator.fault(delay=10, path="/v1/responses")
+    child = pexpect.spawn(
+        sys.executable, ["-m", "o4cli", "ask", "x"],
+        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}, encoding="utf-8", timeout=20,
+    )
+    deadline = time.monotonic() + 10
+    while not emulator.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.sendintr()
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 130, out
+    assert "interrupted before the answer arrived" in out and "Traceback" not in out
+    (row,) = ledger_rows(env)
+    assert row["status"] == "interrupted" and row["command"] == "ask"
