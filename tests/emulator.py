@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests import emulator_batch, fake_llm
+from tests import emulator_batch, emulator_finetune, fake_llm
 from tests.contract import RecordedRequest
 from tests.fake_llm import Script
 
@@ -147,6 +147,7 @@ class Emulator:
         self.route("POST", r"/v1/responses", self.create_response)
         self.route("POST", r"/v1/chat/completions", self.create_chat)
         emulator_batch.install(self)  # files and batches
+        emulator_finetune.install(self)  # fine-tuning jobs, events, checkpoints, graders
         self.server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- control
@@ -162,6 +163,8 @@ class Emulator:
             self.limiter: RateLimiter | None = None
         if hasattr(self, "files"):
             emulator_batch.reset_state(self)
+        if hasattr(self, "ft_jobs") or hasattr(self, "ft_timing"):
+            emulator_finetune.reset_state(self)
 
     def fault(self, **kwargs: Any) -> Fault:
         f = Fault(**kwargs)

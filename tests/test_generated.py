@@ -57,6 +57,8 @@ def test_bash_completes_commands_choices_and_profiles(shim, o4):
     assert complete(shim, ["o4", "ask", "--effort", ""], 3) == ["low", "medium", "high"]
     assert complete(shim, ["o4", "batch", "submit", "--endpoint", ""], 4) == ["responses", "chat"]
     assert "results" in complete(shim, ["o4", "batch", ""], 2)
+    assert complete(shim, ["o4", "finetune", "validate", "--method", ""], 4) == ["reinforcement", "supervised", "dpo"]
+    assert complete(shim, ["o4", "ask", "--api", ""], 3) == ["responses", "chat"]
     assert "--max-cost" in complete(shim, ["o4", "ask", "--max-"], 2)
     o4("config", "set", "-p", "work", "tier", "2")
     o4("config", "set", "-p", "home", "tier", "1")

@@ -46,6 +46,7 @@ def workdir(tmp_path, env):
 @pytest.mark.parametrize("index", range(len(blocks())))
 def test_runnable_block(index, workdir, env, emulator, tmp_path):
     emulator.batch_timing = {"validating": 0.05, "in_progress": 0.2, "finalizing": 0.05}
+    emulator.ft_timing = {"validating_files": 0.05, "queued": 0.05, "step": 0.05}
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "o4"

@@ -13,6 +13,7 @@ import typer
 from o4cli.cli import ask as ask_cmd
 from o4cli.cli import batch as batch_cmd
 from o4cli.cli import config as config_cmd
+from o4cli.cli import finetune as finetune_cmd
 from o4cli.cli import models as models_cmd
 from o4cli.cli import usage as usage_cmd
 from o4cli.cli.common import ProfileOpt, QuietOpt, VerboseOpt
@@ -55,5 +56,6 @@ app.command("ask", help=ask_cmd.ASK_HELP)(ask_cmd.run)
 app.command("stream", help=ask_cmd.STREAM_HELP)(ask_cmd.run)
 app.add_typer(batch_cmd.app, name="batch")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(finetune_cmd.app, name="finetune")
 app.add_typer(models_cmd.app, name="models")
 app.command("usage")(usage_cmd.usage)

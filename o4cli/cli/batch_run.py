@@ -20,25 +20,9 @@ from o4cli.core.context import AppContext
 from o4cli.core.cost import Usage, cost, format_usd, micro, parse_usd
 from o4cli.core.errors import BudgetError, O4Error, UsageError
 from o4cli.core.ledger import Job
+from o4cli.core.request import parse_metadata
 
-META_LIMIT = 16
 RESERVED_META = 3  # o4_input, o4_shard, o4_label
-
-
-def _parse_metadata(items: list[str]) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--metadata {item!r}: expected KEY=VALUE")
-        if len(key) > 64 or len(value) > 512:
-            raise UsageError(f"--metadata {key}: keys take at most 64 characters, values 512")
-        if key.startswith("o4_"):
-            raise UsageError(f"--metadata {key}: keys starting with o4_ are o4's own")
-        meta[key] = value
-    if len(meta) > META_LIMIT - RESERVED_META:
-        raise UsageError(f"--metadata: at most {META_LIMIT - RESERVED_META} pairs (the API takes 16; o4 uses 3)")
-    return meta
 
 
 def input_defaults(app: AppContext, *, endpoint: str | None, system: str | None, max_output: int | None) -> batch_input.Defaults:
@@ -206,7 +190,7 @@ def submit(
     settings = app.settings
     if window != "24h":
         raise UsageError(f"--window {window}: the Batch API offers only 24h")
-    meta = _parse_metadata(metadata)
+    meta = parse_metadata(metadata, reserved=RESERVED_META)
     budget = parse_usd(max_cost) if max_cost is not None else None
     if (output or errors) and not wait:
         raise UsageError("-o/--errors on submit go with --wait (or use `o4 batch results ID -o FILE`)")

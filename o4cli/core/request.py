@@ -50,6 +50,27 @@ def parse_option(item: str) -> tuple[str, Any]:
     return key, value
 
 
+METADATA_PAIRS = 16  # the API's limit on metadata pairs
+
+
+def parse_metadata(items: list[str], *, reserved: int) -> dict[str, str]:
+    """``--metadata KEY=VALUE`` pairs, checked against the API's limits; ``reserved`` pairs
+    (keys starting ``o4_``) are o4's own, to find its batches and jobs again."""
+    meta: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--metadata {item!r}: expected KEY=VALUE")
+        if len(key) > 64 or len(value) > 512:
+            raise UsageError(f"--metadata {key}: keys take at most 64 characters, values 512")
+        if key.startswith("o4_"):
+            raise UsageError(f"--metadata {key}: keys starting with o4_ are o4's own")
+        meta[key] = value
+    if len(meta) > METADATA_PAIRS - reserved:
+        raise UsageError(f"--metadata: at most {METADATA_PAIRS - reserved} pairs (the API takes {METADATA_PAIRS}; o4 uses {reserved})")
+    return meta
+
+
 def _set_dotted(body: dict[str, Any], key: str, value: Any) -> None:
     node = body
     parts = key.split(".")
