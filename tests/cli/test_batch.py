@@ -279,3 +279,22 @@ def test_bad_options(o4, emu, tmp_path):
     assert o4("batch", "retry", "batch_unknown").code == 2
     assert o4("batch", "status").code == 2  # empty ledger, no id
     assert emu.log == []
+
+
+def test_status_in_a_terminal_shows_a_progress_bar(o4, emu, env, tmp_path):
+    import sys
+
+    import pexpect
+
+    from tests.emulator import TEST_KEY
+
+    (bid,) = submit_and_wait(o4, prompts(tmp_path, 3))
+    child = pexpect.spawn(
+        sys.executable, ["-m", "o4cli", "batch", "status", bid],
+        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emu.url}, encoding="utf-8", dimensions=(30, 120),
+    )
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 0 and "█" in out and "3/3" in out
+    piped = o4("batch", "status", bid)
+    assert "█" not in piped.stdout and "status: completed" in piped.stdout
