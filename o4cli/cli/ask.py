@@ -72,7 +72,7 @@ def run(
         json=json,
         flags={**model_flags(model, effort), "api": api.value if api else None},
     )
-    stdin_text = sys.stdin.read() if not sys.stdin.isatty() else None
+    stdin_text = _read_stdin(app_ctx) if not sys.stdin.isatty() else None
     _execute(
         app_ctx,
         command=ctx.info_name or "ask",
@@ -92,6 +92,18 @@ def run(
         max_cost=max_cost,
         dry_run=dry_run,
     )
+
+
+def _read_stdin(app_ctx) -> str:  # noqa: ANN001
+    """stdin as UTF-8; bytes that are not (a Latin-1 diff, say) are replaced, with a warning."""
+    import sys
+
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        app_ctx.notice(f"warning: stdin is not UTF-8 (first bad byte at {exc.start}); such bytes were replaced with �")
+        return data.decode("utf-8", errors="replace")
 
 
 def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system, detail, max_output,  # noqa: ANN001, PLR0913
@@ -139,7 +151,9 @@ def _execute(app_ctx, *, command: str, words, stdin_text, files, images, system,
     )
     model_entry = req.check_model_rules(opts)
     body = req.build_body(prompt, opts)
-    plan = req.plan(prompt, opts, model_entry, max_cost=budget)
+    plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=flex_fallback)
+    if budget is not None and previous and not app_ctx.quiet:
+        app_ctx.notice("note: --max-cost counts this prompt only; the earlier turns of the conversation are billed again as input")
     if dry_run:
         render.print_json(body)
         if not app_ctx.quiet:
@@ -222,8 +236,12 @@ def _send(app_ctx, body, opts, *, streaming: bool):  # noqa: ANN001, ANN202
                 view.summary(delta)
     except KeyboardInterrupt:
         stream.answer.status = "interrupted"
+    except BrokenPipeError:
+        stream.answer.status = "interrupted"  # the reader went away (`| head`): still a ledger row
+        stream.answer.reader_gone = True
     finally:
-        view.close()
+        if not stream.answer.reader_gone:
+            view.close()
     stream.answer.streamed = True
     return stream.answer
 
@@ -250,6 +268,36 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
     price = catalog.price_for(opts.model, pricing) or catalog.price_for(answer.model or opts.model, pricing)
     amount = cost(usage, price) if price else None
 
+    # The ledger first: a closed pipe or a Ctrl-C while printing must not lose the row.
+    error: O4Error | None = answer.error
+    status = {"completed": "ok"}.get(answer.status, answer.status)
+    if answer.status == "incomplete":
+        error = _incomplete_error(answer, usage, opts)
+    elif answer.status == "interrupted":
+        error = Interrupted("interrupted; what arrived was kept" + (" (on stdout)" if answer.text else ""))
+        if answer.reader_gone:
+            status = "reader closed"
+    elif answer.status == "failed" and error is None:
+        error = ApiError("the response failed")
+    try:
+        app_ctx.ledger.record_request(
+            command=command,
+            profile=app_ctx.settings.profile,
+            model=answer.model or opts.model,
+            endpoint=req.ENDPOINTS[opts.api],
+            usage=usage,
+            cost_usd=amount,
+            pricing=pricing,
+            status=status,
+            response_id=answer.response_id,
+            duration_s=round(seconds, 3),
+            estimated=estimated,
+            extra={"error": error.message} if error else None,
+        )
+    except LedgerError as exc:
+        render.note(f"o4: warning: this call was not recorded: {exc.message}")
+    if answer.reader_gone:
+        raise BrokenPipeError  # main() exits quietly; the row is written
     streamed = answer.streamed
     if app_ctx.json:
         render.print_json(
@@ -286,31 +334,6 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
     if not app_ctx.quiet:
         render.note(render.usage_line(opts.model, usage, amount, seconds, pricing=pricing, estimated=estimated))
 
-    error: O4Error | None = answer.error
-    status = {"completed": "ok"}.get(answer.status, answer.status)
-    if answer.status == "incomplete":
-        error = _incomplete_error(answer, usage, opts)
-    elif answer.status == "interrupted":
-        error = Interrupted("interrupted; what arrived was kept" + (" (on stdout)" if answer.text else ""))
-    elif answer.status == "failed" and error is None:
-        error = ApiError("the response failed")
-    try:
-        app_ctx.ledger.record_request(
-            command=command,
-            profile=app_ctx.settings.profile,
-            model=answer.model or opts.model,
-            endpoint=req.ENDPOINTS[opts.api],
-            usage=usage,
-            cost_usd=amount,
-            pricing=pricing,
-            status=status,
-            response_id=answer.response_id,
-            duration_s=round(seconds, 3),
-            estimated=estimated,
-            extra={"error": error.message} if error else None,
-        )
-    except LedgerError as exc:
-        render.note(f"o4: warning: this call was not recorded: {exc.message}")
     if error is not None:
         raise error
 

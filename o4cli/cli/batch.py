@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 IdArg = Annotated[str, typer.Argument(metavar="BATCH_ID", help="A batch id (batch_...).")]
-IntervalOpt = Annotated[float, typer.Option("--interval", metavar="SECONDS", help="First wait between polls; doubles up to 60 s.")]
+IntervalOpt = Annotated[float, typer.Option("--interval", metavar="SECONDS", min=0.05, help="First wait between polls; doubles up to 60 s.")]
 OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write the results here (atomically) instead of stdout.", show_default=False)]
 ErrorsOpt = Annotated[Optional[str], typer.Option("--errors", metavar="FILE", help="Write the failed requests' lines here.", show_default=False)]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from o4cli import render
-from o4cli.cli.batch_run import input_defaults, open_input, report_problems
+from o4cli.cli.batch_run import check_output, input_defaults, open_input, report_problems
 from o4cli.core import batch_exec, batch_input, catalog
 from o4cli.core.client import user_agent
 from o4cli.core.context import AppContext
 from o4cli.core.cost import Usage, cost, format_usd, micro
-from o4cli.core.errors import Interrupted, O4Error, UsageError
+from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 
 PROGRESS_TTY = 0.5
 PROGRESS_PIPED = 5.0
@@ -65,7 +65,11 @@ def run(
         if prep.problems:
             report_problems(prep, source)
         shard = work / "shard-1.jsonl"
-        out_path = Path(output) if output else None
+        out_path = check_output(output, "-o") if output else None
+        if errors:
+            check_output(errors, "--errors")
+        if out_path:
+            _claim(out_path, batch_input.input_hash(path, defaults, no_limits))
         done = batch_exec.read_done(out_path) if out_path else set()
         todo = [c for c in prep.custom_ids if c not in done]
         pricing = "flex" if flex else "standard"
@@ -135,6 +139,7 @@ def run(
             errors=err_fh,
             on_result=on_result,
             log=app.log,
+            secret=settings.api_key,
         )
         runner.tally.total, runner.tally.skipped = total, len(done)
         try:
@@ -183,16 +188,39 @@ def run(
             + f" · in {u.input_tokens:,} ({u.cached_tokens:,} cached) · out {u.output_tokens:,} ({u.reasoning_tokens:,} reasoning)"
             + f" · {format_usd(amount)}{'' if pricing == 'standard' else ' flex'} · {tally.elapsed:.1f} s"
         )
+    if runner.fatal is not None:
+        runner.fatal.message = f"{runner.fatal.message} (stopped: {left:,} requests not sent; a re-run continues)"
+        raise runner.fatal
     if tally.interrupted:
         raise Interrupted(
             f"interrupted: {tally.done:,} done and kept; {left:,} not done",
             hint="run the same command again to do the rest" + ("" if output else " (with -o FILE, finished ones are skipped)"),
         )
     if tally.failed:
-        raise O4Error(
+        statuses = set(tally.failed_status)
+        kind: type[O4Error] = O4Error
+        if statuses <= {429}:
+            kind = RateLimitError
+        elif all(s == 0 or s >= 500 for s in statuses):
+            kind = NetworkError  # network or server errors only: exit 5
+        raise kind(
             f"{tally.failed:,} requests failed after their retries" + (f" (see {errors})" if errors else ""),
             hint="run the same command again to retry them" + ("" if errors else "; --errors FILE keeps their reasons"),
         )
+
+
+def _claim(out: Path, digest: str) -> None:
+    """Tie an output file to the input it holds results of (a small file beside it), so
+    that resuming with another input cannot skip lines whose generated ids match."""
+    mark = out.with_name(f".{out.name}.o4-input")
+    if mark.exists() and out.exists() and out.stat().st_size:
+        if mark.read_text().strip() != digest:
+            raise UsageError(
+                f"-o {out}: it holds the results of another input (or other -m/-e/-s options)",
+                hint="give another -o FILE, or delete it to start over",
+            )
+        return
+    mark.write_text(digest + "\n")
 
 
 def _progress(t: batch_exec.Tally, total: int, price: Any, tty: bool) -> str:

@@ -138,10 +138,17 @@ def report_problems(prep: batch_input.Prepared, source: str) -> None:
 
 
 def prepare(
-    app: AppContext, path: Path, source: str, defaults: batch_input.Defaults, limits: batch_input.Limits, *, dry_run: bool
+    app: AppContext,
+    path: Path,
+    source: str,
+    defaults: batch_input.Defaults,
+    limits: batch_input.Limits,
+    *,
+    dry_run: bool,
+    salt: str = "",
 ) -> tuple[batch_input.Prepared, str, Path | None]:
     """Check and shard; outside a dry run the shards land in the data folder."""
-    digest = batch_input.input_hash(path, defaults, limits)
+    digest = batch_input.input_hash(path, defaults, limits, salt=salt)
     if dry_run:
         prep = batch_input.prepare(path, defaults, limits, source=source)
         if prep.problems:
@@ -400,8 +407,30 @@ def cancel(app: AppContext, batch_id: str) -> None:
 # ----------------------------------------------------------------- results
 
 
+def _one_line(text: str) -> str:
+    """An answer on one TSV line: backslash, newline and tab escaped."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def check_output(name: str, flag: str) -> Path:
+    """An output file o4 may write: not a folder, in a folder that exists."""
+    path = Path(name)
+    if path.is_dir():
+        raise UsageError(f"{flag} {name}: is a folder; give a file name")
+    if not path.parent.exists():
+        raise UsageError(f"{flag} {name}: the folder {path.parent} does not exist")
+    return path
+
+
 def _retries_of(app: AppContext, batch_id: str) -> list[Job]:
-    return [j for j in app.ledger.jobs(batches.KIND) if j.state.get("retry_of") == batch_id and j.remote_id]
+    """Every retry of a batch, oldest first, retries of retries included."""
+    jobs = [j for j in reversed(app.ledger.jobs(batches.KIND)) if j.remote_id]
+    chain, wanted = [], {batch_id}
+    for job in jobs:  # oldest first: a retry always comes after what it retries
+        if job.state.get("retry_of") in wanted:
+            chain.append(job)
+            wanted.add(job.remote_id)  # type: ignore[arg-type]
+    return chain
 
 
 def _gather(app: AppContext, batch_ids: list[str], seen: list[dict[str, Any]] | None) -> tuple[batches.Outcome, list[str] | None, list[dict[str, Any]]]:
@@ -446,7 +475,7 @@ def _gather(app: AppContext, batch_ids: list[str], seen: list[dict[str, Any]] | 
 def _record(app: AppContext, batch: dict[str, Any], outcome: batches.Outcome) -> None:
     """One ledger row per batch's results, written once."""
     job = app.ledger.job_by_remote(batch["id"])
-    if job is not None and job.state.get("recorded"):
+    if (job is not None and job.state.get("recorded")) or app.ledger.has_request("batch", batch["id"]):
         return
     model = batch.get("model") or (job.model if job else None) or "o4-mini"
     price = catalog.price_for(model, "batch")
@@ -489,12 +518,17 @@ def results(
         raise failure
     outcome, ids, finals = _gather(app, batch_ids, batches_seen)
     ok_lines = batches.ordered(ids, outcome.ok)
+    if output:
+        check_output(output, "-o")
+    if errors:
+        check_output(errors, "--errors")
     if text:
-        sys.stdout.writelines(
-            f"{json.loads(line)['custom_id']}\t{batches.answer_text(line).replace(chr(92), chr(92) * 2).replace(chr(10), chr(92) + 'n').replace(chr(9), chr(92) + 't')}\n"
-            for line in ok_lines
-        )
-        sys.stdout.flush()
+        text_lines = (f"{json.loads(line)['custom_id']}\t{_one_line(batches.answer_text(line))}\n".encode() for line in ok_lines)
+        if output:
+            batches.write_atomic_lines(Path(output), text_lines)
+        else:
+            sys.stdout.buffer.writelines(text_lines)
+            sys.stdout.flush()
     elif output:
         batches.write_atomic_lines(Path(output), ok_lines)
     else:
@@ -534,7 +568,7 @@ def results(
             + (f", {never:,} never ran" if never > 0 else "")
             + f" · in {u.input_tokens:,} ({u.cached_tokens:,} cached) · out {u.output_tokens:,} ({u.reasoning_tokens:,} reasoning) · {format_usd(amount)} batch"
         )
-    if failure is not None:
+    if failure is not None and not outcome.ok:
         raise failure
     if outcome.failed or never > 0:
         raise O4Error(
@@ -577,7 +611,10 @@ def retry(app: AppContext, batch_id: str) -> None:
     try:
         defaults = batch_input.Defaults(model=job.model or app.settings.model, endpoint=None)
         limits = batch_input.Limits(queue_tokens=None)
-        prep, digest, _folder = prepare(app, tmp, f"retry of {batch_id}", defaults, limits, dry_run=False)
+        # The same lines retried again after a finished retry are a new retry, not a resume.
+        finished = [j.remote_id for j in _retries_of(app, batch_id) if j.status in batches.FINAL]
+        salt = f"retry of {batch_id} after {','.join(sorted(finished))}"  # type: ignore[arg-type]
+        prep, digest, _folder = prepare(app, tmp, f"retry of {batch_id}", defaults, limits, dry_run=False, salt=salt)
     finally:
         tmp.unlink(missing_ok=True)
     jobs = batches.pending(app.ledger, digest)

@@ -29,7 +29,8 @@ def usage(
 ) -> None:
     """Requests, input (cached), output (reasoning) tokens and cost from the ledger, with totals.
 
-    Every call o4 makes is in the ledger at the price it was made at: batch and flex at half."""
+    Every call o4 makes is in the ledger at the price it was made at: batch and flex at half.
+    With -p NAME, only that profile's calls."""
     import sys
 
     from o4cli import render
@@ -37,7 +38,10 @@ def usage(
 
     app = app_context(ctx, profile=profile, verbose=verbose, plain=plain, json=json)
     cutoff = core.since_to_iso(since)
-    report = core.summarise(app.ledger.requests(cutoff), by.value)
+    rows = app.ledger.requests(cutoff)
+    if app.profile:  # -p NAME: that profile's calls only
+        rows = (r for r in rows if r["profile"] == app.profile)
+    report = core.summarise(rows, by.value)
     if app.json:
         render.print_json(
             {

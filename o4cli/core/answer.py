@@ -30,6 +30,7 @@ class Answer:
     service_tier: str | None = None
     refusal: bool = False
     streamed: bool = False  # the text was already shown as it arrived
+    reader_gone: bool = False  # stdout's reader closed the pipe mid-answer
     error: O4Error | None = None
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from o4cli.core.config import Settings, redact
+from o4cli.core.config import Settings, redact, scrub
 from o4cli.core.errors import (
     ApiError,
     AuthError,
@@ -157,8 +157,7 @@ def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiE
     else:
         text = resp.text.strip().replace("\n", " ")
         message = text[:200] + ("…" if len(text) > 200 else "") if text else resp.reason_phrase
-    if secret and secret in message:
-        message = message.replace(secret, redact(secret))
+    message = scrub(message, secret)
     status = resp.status_code
     cls: type[ApiError] = ApiError
     hint = None
@@ -216,7 +215,7 @@ class Api:
                 f"timed out {kind} {host} ({type(exc).__name__})",
                 hint="raise the profile's timeout (`o4 config set timeout 900`) or try again",
             )
-        detail = str(exc) or type(exc).__name__
+        detail = scrub(str(exc) or type(exc).__name__, self.settings.api_key)
         return NetworkError(f"cannot reach {host}: {detail}", hint="check the network and base_url")
 
     def _log_response(self, method: str, path: str, resp: httpx.Response, started: float) -> None:

@@ -28,7 +28,9 @@ from typing import IO, Any
 import httpx
 
 from o4cli.core.api import backoff, error_from_response, hopeless_429, parse_retry_after, parse_try_again
+from o4cli.core.config import scrub
 from o4cli.core.cost import Usage
+from o4cli.core.errors import O4Error, UsageError
 
 FSYNC_EVERY = 2.0  # seconds
 MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
@@ -54,21 +56,29 @@ def estimate_tokens(body: dict[str, Any]) -> int:
 
 
 def read_done(path: Path) -> set[str]:
-    """custom_ids already in an output file; a torn last line (a crash mid-write) is cut off."""
+    """custom_ids already in an output file of ``batch run``.
+
+    Only a torn last line (no newline: a crash mid-write) is cut off. A file whose
+    complete lines are not Batch-format output lines is someone else's: refused, untouched.
+    """
     done: set[str] = set()
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:
         return done
     good = 0
     with path.open("rb") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
-                break
+                break  # the torn last line
             try:
-                cid = json.loads(raw).get("custom_id")
+                obj = json.loads(raw)
             except ValueError:
-                break
-            if isinstance(cid, str):
-                done.add(cid)
+                obj = None
+            if not (isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) and "response" in obj):
+                raise UsageError(
+                    f"-o {path}: line {n} is not a batch output line; o4 appends to its own output only",
+                    hint="give another -o FILE (the file was not changed)",
+                )
+            done.add(obj["custom_id"])
             good += len(raw)
     if good != path.stat().st_size:
         with path.open("r+b") as fh:
@@ -162,6 +172,7 @@ class Tally:
     rate_limited: int = 0
     retried: int = 0
     usage: Usage = field(default_factory=Usage)
+    failed_status: dict[int, int] = field(default_factory=dict)  # HTTP status (0: network) -> count
     started: float = field(default_factory=time.monotonic)
     interrupted: bool = False
 
@@ -187,7 +198,10 @@ class Runner:
         on_result: Callable[[Item, int, dict[str, Any] | None, float], None],
         log: Callable[[str], None] = lambda _m: None,
         transport: httpx.AsyncBaseTransport | None = None,
+        secret: str | None = None,
     ) -> None:
+        self.secret = secret
+        self.fatal: O4Error | None = None  # an error no other request can escape (401, quota)
         self.base_url = base_url.rstrip("/")
         self.headers = headers
         self.timeout = timeout
@@ -266,7 +280,8 @@ class Runner:
             resp = await client.post(item.url.removeprefix("/v1/"), json=item.body)
         except httpx.TransportError as exc:
             self.pacer.settle(item.tokens, 0)
-            return self._retry_or_fail(item, 0, {"code": "network_error", "message": f"{type(exc).__name__}: {exc}"}, None)
+            message = scrub(f"{type(exc).__name__}: {exc}", self.secret)
+            return self._retry_or_fail(item, 0, {"code": "network_error", "message": message}, None)
         seconds = time.monotonic() - started
         self.pacer.follow(resp.headers)
         rid = resp.headers.get("x-request-id")
@@ -282,7 +297,16 @@ class Runner:
             self._write(self.out, self._line(item, 200, body, rid))
             self.on_result(item, 200, body, seconds)
             return
-        error = error_from_response(resp)
+        error = error_from_response(resp, self.secret)
+        if resp.status_code in (401, 403) or (resp.status_code == 429 and hopeless_429(error)):
+            # Every other request would meet the same wall: stop, keep this one for a re-run.
+            self.pacer.settle(item.tokens, 0)
+            if self.fatal is None:
+                self.fatal = error
+                error.hint = error.hint or hopeless_429(error)
+            self.stop = True
+            self.retry.appendleft(item)
+            return
         try:
             err_body = resp.json()
         except ValueError:
@@ -313,6 +337,7 @@ class Runner:
             self.retry.append(item)
             return
         self.tally.failed += 1
+        self.tally.failed_status[status] = self.tally.failed_status.get(status, 0) + 1
         line = self._line(item, status, body, rid, None if status else body)
         if self.errors is not None:
             self._write(self.errors, line)

@@ -91,9 +91,9 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
 
 
-def input_hash(path: Path, defaults: Defaults, limits: Limits) -> str:
+def input_hash(path: Path, defaults: Defaults, limits: Limits, salt: str = "") -> str:
     """A digest of the input's bytes and of what shapes its requests and shards."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(salt.encode())
     h.update(defaults.key().encode())
     h.update(json.dumps([limits.requests, limits.bytes, limits.queue_tokens]).encode())
     with path.open("rb") as fh:

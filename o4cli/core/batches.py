@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from o4cli.core import catalog
 from o4cli.core.api import Api
 from o4cli.core.batch_input import Prepared, Shard
@@ -100,8 +102,14 @@ def download(api: Api, file_id: str, dest: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh, api.stream("GET", f"files/{file_id}/content") as resp:
-            for chunk in resp.iter_bytes(1 << 16):
-                fh.write(chunk)
+            try:
+                for chunk in resp.iter_bytes(1 << 16):
+                    fh.write(chunk)
+            except httpx.TransportError as exc:
+                raise NetworkError(
+                    f"the download of {file_id} was cut: {type(exc).__name__}",
+                    hint="run the same command again; nothing partial was kept",
+                ) from None
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -171,7 +179,8 @@ def write_ids(prep: Prepared) -> None:
         ids = prep.custom_ids[pos : pos + shard.requests]
         pos += shard.requests
         assert shard.path is not None
-        shard.path.with_suffix(".ids").write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+        # one JSON string a line: a custom_id may hold spaces (or anything else)
+        shard.path.with_suffix(".ids").write_text("".join(json.dumps(i) + "\n" for i in ids), encoding="utf-8")
 
 
 def pending(ledger: Ledger, digest: str) -> list[Job]:
@@ -373,7 +382,7 @@ def read_ids(job: Job | None) -> list[str] | None:
     path = Path(job.state["ids"])
     if not path.exists():
         return None
-    return path.read_text(encoding="utf-8").split()
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def ordered(ids: Iterable[str] | None, index: dict[str, tuple[Path, int, int]]) -> Iterator[bytes]:

@@ -46,9 +46,18 @@ def _str(value: Any) -> str:
 
 
 def _url(value: Any) -> str:
+    from urllib.parse import urlsplit
+
     value = _str(value)
     if not re.match(r"^https?://[^/\s]+", value):
         raise ValueError("must be an http:// or https:// URL")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"must be a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError("must name a host")
     return value.rstrip("/")
 
 
@@ -133,6 +142,24 @@ def data_dir(env: Mapping[str, str]) -> Path:
     import platformdirs
 
     return platformdirs.user_data_path("o4cli")
+
+
+def check_key(raw: str, source: str) -> str:
+    """A key without surrounding whitespace; one with control or non-ASCII characters
+    (a pasted key, a file saved with CRLF) is refused naming where it came from, never
+    showing it: httpx would otherwise echo the whole header in its error."""
+    key = raw.strip()
+    if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        raise ConfigError(
+            f"the API key in {source} has spaces, control or non-ASCII characters",
+            hint="set it again without them (keys are one line of letters, digits, - and _)",
+        )
+    return key
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` replaced by its redacted form."""
+    return text.replace(secret, redact(secret)) if secret and secret in text else text
 
 
 def redact(secret: str | None) -> str:
@@ -389,10 +416,11 @@ def resolve(
     # The key: the variable the profile names (default OPENAI_API_KEY), then the file.
     key_env = values["api_key_env"]
     api_key, key_source = None, None
-    if env.get(key_env):
-        api_key, key_source = env[key_env], f"${key_env}"
+    if env.get(key_env, "").strip():
+        api_key, key_source = check_key(env[key_env], f"${key_env}"), f"${key_env}"
     elif stored.get("api_key"):
-        api_key, key_source = stored["api_key"], f"profile {name} ({cfg.path})"
+        where = f"profile {name} ({cfg.path})"
+        api_key, key_source = check_key(stored["api_key"], f"api_key of {where}"), where
     values.pop("api_key", None)
     if key_source:
         sources["api_key"] = key_source

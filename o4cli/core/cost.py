@@ -85,6 +85,6 @@ def parse_usd(text: str, flag: str = "--max-cost") -> Decimal:
         value = Decimal(text.strip().lstrip("$"))
     except InvalidOperation:
         raise UsageError(f"{flag} {text!r}: expected an amount in USD, like 0.05 or 5") from None
-    if value < 0 or not value.is_finite():
+    if not value.is_finite() or value < 0:
         raise UsageError(f"{flag} must be a non-negative amount")
     return value

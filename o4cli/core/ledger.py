@@ -218,6 +218,12 @@ class Ledger:
                 self.db.execute("ROLLBACK")
             raise
 
+    def has_request(self, command: str, response_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM requests WHERE command = ? AND response_id = ? LIMIT 1", (command, response_id)
+        ).fetchone()
+        return row is not None
+
     def requests(self, since: str | None = None) -> Iterator[sqlite3.Row]:
         """Requests, oldest first, optionally since an ISO timestamp."""
         sql = "SELECT * FROM requests"
@@ -328,6 +334,10 @@ def migrate(db: sqlite3.Connection) -> list[str]:
             continue
         db.execute("BEGIN IMMEDIATE")
         try:
+            # another process may have applied it while this one waited for the lock
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
             fn(db)
             db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, now()))
             db.execute(f"PRAGMA user_version = {version}")

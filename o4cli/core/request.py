@@ -190,8 +190,13 @@ class Plan:
     pricing: str
 
 
-def plan(prompt: Prompt, opts: Options, model: catalog.Model | None, *, max_cost: Decimal | None) -> Plan:
-    """Estimate, then refuse a prompt that cannot fit or a worst case over budget."""
+def plan(
+    prompt: Prompt, opts: Options, model: catalog.Model | None, *, max_cost: Decimal | None, fallback: bool = False
+) -> Plan:
+    """Estimate, then refuse a prompt that cannot fit or a worst case over budget.
+
+    With ``fallback`` (``--flex-fallback``) the call may end at the standard price, so
+    the budget is checked at that price."""
     est = estimate_prompt(prompt.text, prompt.system, [i.size for i in prompt.images])
     context = model.context_window if model else None
     budget = opts.max_output if opts.max_output is not None else (model.max_output if model else 0)
@@ -203,7 +208,7 @@ def plan(prompt: Prompt, opts: Options, model: catalog.Model | None, *, max_cost
                 + (f" plus --max-output {opts.max_output:,}" if opts.max_output else ""),
                 hint="shorten the input" + (" or lower --max-output" if opts.max_output else ""),
             )
-    pricing = "flex" if opts.flex else "standard"
+    pricing = "flex" if opts.flex and not fallback else "standard"
     price = catalog.price_for(opts.model, pricing)
     worst = worst_case(est.tokens, budget, price) if price else None
     if max_cost is not None:

@@ -24,8 +24,11 @@ def since_to_iso(since: str | None, now: datetime | None = None) -> str | None:
     m = _RELATIVE.match(since.strip())
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
-        return (now - delta).isoformat(timespec="seconds")
+        try:
+            delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+            return (now - delta).isoformat(timespec="seconds")
+        except OverflowError:
+            raise UsageError(f"--since {since!r}: too far back") from None
     try:
         day = datetime.strptime(since.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
