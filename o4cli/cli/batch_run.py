@@ -199,6 +199,8 @@ def submit(
         raise UsageError(f"--window {window}: the Batch API offers only 24h")
     meta = parse_metadata(metadata, reserved=RESERVED_META)
     budget = parse_usd(max_cost) if max_cost is not None else None
+    if wait and app.json and not output:
+        raise UsageError("--wait --json prints a summary: give -o FILE for the results themselves")
     if (output or errors) and not wait:
         raise UsageError("-o/--errors on submit go with --wait (or use `o4 batch results ID -o FILE`)")
     model_entry = catalog.find(settings.model)

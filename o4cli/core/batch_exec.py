@@ -34,6 +34,7 @@ from o4cli.core.errors import O4Error, UsageError
 
 FSYNC_EVERY = 2.0  # seconds
 MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
+MAX_PAUSE = 120.0  # seconds: the longest pause a 429 buys
 
 
 @dataclass
@@ -315,6 +316,7 @@ class Runner:
             self.tally.rate_limited += 1
             item.rate_limited += 1
             wait = parse_retry_after(resp.headers) or parse_try_again(error.message) or backoff(min(item.rate_limited, 4), random.random())
+            wait = min(wait, MAX_PAUSE)  # a server asking for hours is asked again sooner
             self.pacer.pause(wait)
             self.pacer.settle(item.tokens, 0)  # a refused request used nothing
             if item.rate_limited <= MAX_RATE_LIMIT_RETRIES:

@@ -246,13 +246,14 @@ def _ensure_created(
     if job.remote_id:
         return job
     shard_tag = f"{job.shard}/{job.state.get('shards', 1)}"
+    tag = f"{digest[:16]}.{job.id}"  # this submission's own: a --force resubmit has another
     found = None
     if job.state.get("create_started"):
-        found = find_batch(api, digest[:16], shard_tag)
+        found = find_batch(api, tag, shard_tag)
         if found:
             notice(f"shard {job.shard}: found the earlier batch {found['id']}")
     if not found:
-        meta = {**metadata, "o4_input": digest[:16], "o4_shard": shard_tag}
+        meta = {**metadata, "o4_input": tag, "o4_shard": shard_tag}
         if job.label:
             meta.setdefault("o4_label", job.label[:512])
         ledger.update_job(job.id, status="creating", state={"create_started": True})
