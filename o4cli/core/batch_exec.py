@@ -3,8 +3,8 @@ within the account's rate limits, written as Batch-format output lines, resumabl
 
 One asyncio loop, ``concurrency`` workers sharing one ``httpx.AsyncClient``. A ``Pacer``
 holds two token buckets (requests and tokens a minute) that refill continuously like the
-API's own; each request takes one request and its estimated tokens before it is sent, the
-estimate is settled against the real usage afterwards, and the buckets follow the
+API's own; each request takes one request and its estimated tokens (characters / 4 plus its
+output cap, what the API charges on admission) before it is sent, and the buckets follow the
 ``x-ratelimit-remaining-*`` headers down when the server knows better. A 429 pauses every
 worker for what Retry-After says and puts the request back: nothing is lost, nothing is
 written twice. Output lines are appended and flushed as requests finish.
@@ -35,6 +35,7 @@ from o4cli.core.errors import O4Error, UsageError
 FSYNC_EVERY = 2.0  # seconds
 MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
 MAX_PAUSE = 120.0  # seconds: the longest pause a 429 buys
+START_MARGIN = 1.0  # seconds of refill the buckets start short of full
 
 
 @dataclass
@@ -116,7 +117,9 @@ class Pacer:
 
     def __init__(self, rpm: int, tpm: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.rpm, self.tpm = rpm, tpm
-        self.requests, self.tokens = float(rpm), float(tpm)
+        # A second short of full: the server's bucket stops refilling when full while our
+        # first requests are on their way; ours would not.
+        self.requests, self.tokens = rpm * (1 - START_MARGIN / 60), tpm * (1 - START_MARGIN / 60)
         self.clock = clock
         self.stamp = clock()
         self.paused_until = 0.0
@@ -284,7 +287,8 @@ class Runner:
             message = scrub(f"{type(exc).__name__}: {exc}", self.secret)
             return self._retry_or_fail(item, 0, {"code": "network_error", "message": message}, None)
         seconds = time.monotonic() - started
-        self.pacer.follow(resp.headers)
+        if resp.status_code != 429:
+            self.pacer.follow(resp.headers)
         rid = resp.headers.get("x-request-id")
         if resp.status_code == 200:
             try:
@@ -292,7 +296,8 @@ class Runner:
             except ValueError:
                 return self._retry_or_fail(item, 0, {"code": "invalid_json", "message": "the API answered 200 with a body that is not JSON"}, None)
             usage = Usage.from_api(body.get("usage"))
-            self.pacer.settle(item.tokens, usage.input_tokens + usage.output_tokens)
+            # No settling against usage: the limit is charged what the request asked for
+            # (its characters and its output cap) when it is admitted, as estimated here.
             self.tally.done += 1
             self.tally.usage = self.tally.usage + usage
             self._write(self.out, self._line(item, 200, body, rid))
@@ -319,6 +324,7 @@ class Runner:
             wait = min(wait, MAX_PAUSE)  # a server asking for hours is asked again sooner
             self.pacer.pause(wait)
             self.pacer.settle(item.tokens, 0)  # a refused request used nothing
+            self.pacer.follow(resp.headers)  # after the refund: the header already leaves it out
             if item.rate_limited <= MAX_RATE_LIMIT_RETRIES:
                 item.attempts -= 1  # waiting for room is not a failed attempt
                 self.tally.retried += 1
