@@ -17,6 +17,7 @@ import json
 import os
 import random
 import signal
+import sys
 import time
 import uuid
 from collections import deque
@@ -366,10 +367,10 @@ class Runner:
                 for task in tasks:
                     task.cancel()
 
-        try:
+        # POSIX event loops take signal handlers; elsewhere Ctrl-C stops at once.
+        handles_signals = sys.platform != "win32"
+        if handles_signals:
             loop.add_signal_handler(signal.SIGINT, on_sigint)
-        except (NotImplementedError, RuntimeError):
-            pass
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         busy = [0]
         async with httpx.AsyncClient(
@@ -388,9 +389,7 @@ class Runner:
             finally:
                 if ticker:
                     ticker.cancel()
-                try:
+                if handles_signals:
                     loop.remove_signal_handler(signal.SIGINT)
-                except (NotImplementedError, RuntimeError):
-                    pass
         self.sync()
         return self.tally
