@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from o4cli.core.cost import Usage
 from o4cli.core.errors import LedgerError
 
 FILENAME = "ledger.db"
+OPEN_ATTEMPTS = 8
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
@@ -136,12 +138,22 @@ class Ledger:
         path = folder / FILENAME
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            db = sqlite3.connect(path, timeout=10, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable enough, no fsync per row
-            db.execute("PRAGMA foreign_keys=ON")
-            migrate(db)
+            for attempt in range(OPEN_ATTEMPTS):
+                db = sqlite3.connect(path, timeout=10, isolation_level=None)
+                try:
+                    db.row_factory = sqlite3.Row
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable enough, no fsync per row
+                    db.execute("PRAGMA foreign_keys=ON")
+                    migrate(db)
+                    break
+                except sqlite3.OperationalError as exc:
+                    db.close()
+                    # Several processes creating a fresh ledger at once: some SQLite steps
+                    # (switching to WAL) report "locked" without waiting. Try again.
+                    if "locked" not in str(exc) or attempt == OPEN_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
         except (sqlite3.Error, OSError) as exc:
             raise LedgerError(
                 f"the ledger {path} cannot be opened: {exc}",
