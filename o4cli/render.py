@@ -171,6 +171,12 @@ def usage_line(
     )
 
 
+def bar(done: int, total: int, width: int = 30) -> str:
+    """``[████░░░░] 12/30``: a text progress bar for a terminal line."""
+    filled = min(width, int(width * done / total)) if total else 0
+    return "[" + "█" * filled + "░" * (width - filled) + f"] {done:,}/{total:,}"
+
+
 def note(text: str, stream: IO[str] | None = None) -> None:
     """A dimmed line on stderr (the summary line, notices)."""
     stream = stream or sys.stderr

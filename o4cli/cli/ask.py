@@ -253,9 +253,9 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
     import time
 
     from o4cli import render
-    from o4cli.core import catalog, request as req
+    from o4cli.core import catalog
     from o4cli.core.cost import Usage, cost, micro
-    from o4cli.core.errors import ApiError, Interrupted, LedgerError, O4Error
+    from o4cli.core.errors import ApiError, Interrupted, O4Error
     from o4cli.core.tokens import count_text
 
     seconds = time.monotonic() - started
@@ -279,23 +279,20 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
             status = "reader closed"
     elif answer.status == "failed" and error is None:
         error = ApiError("the response failed")
-    try:
-        app_ctx.ledger.record_request(
-            command=command,
-            profile=app_ctx.settings.profile,
-            model=answer.model or opts.model,
-            endpoint=req.ENDPOINTS[opts.api],
-            usage=usage,
-            cost_usd=amount,
-            pricing=pricing,
-            status=status,
-            response_id=answer.response_id,
-            duration_s=round(seconds, 3),
-            estimated=estimated,
-            extra={"error": error.message} if error else None,
-        )
-    except LedgerError as exc:
-        render.note(f"o4: warning: this call was not recorded: {exc.message}")
+    _record(
+        app_ctx,
+        command,
+        opts,
+        seconds,
+        model=answer.model or opts.model,
+        usage=usage,
+        cost_usd=amount,
+        pricing=pricing,
+        status=status,
+        response_id=answer.response_id,
+        estimated=estimated,
+        extra={"error": error.message} if error else None,
+    )
     if answer.reader_gone:
         raise BrokenPipeError  # main() exits quietly; the row is written
     streamed = answer.streamed
@@ -338,28 +335,39 @@ def _finish(app_ctx, command, answer, opts, plan, started, *, schema: bool) -> N
         raise error
 
 
-def _record_failure(app_ctx, command, opts, exc, seconds: float, status: str = "error") -> None:  # noqa: ANN001
-    """A refused or failed call is a ledger row too (no tokens billed)."""
+def _record(app_ctx, command, opts, seconds: float, **row) -> None:  # noqa: ANN001, ANN003
+    """One ledger row for this call; a ledger that cannot be written warns, never fails the call."""
     from o4cli import render
     from o4cli.core import request as req
-    from o4cli.core.cost import Usage
     from o4cli.core.errors import LedgerError
 
     try:
         app_ctx.ledger.record_request(
             command=command,
             profile=app_ctx.settings.profile,
-            model=opts.model,
             endpoint=req.ENDPOINTS[opts.api],
-            usage=Usage(),
-            cost_usd=None,
-            pricing="flex" if opts.flex else "standard",
-            status=status,
             duration_s=round(seconds, 3),
-            extra={"error": exc.message, "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None)},
+            **{"model": opts.model, **row},
         )
-    except LedgerError as lerr:
-        render.note(f"o4: warning: this call was not recorded: {lerr.message}")
+    except LedgerError as exc:
+        render.note(f"o4: warning: this call was not recorded: {exc.message}")
+
+
+def _record_failure(app_ctx, command, opts, exc, seconds: float, status: str = "error") -> None:  # noqa: ANN001
+    """A refused or failed call is a ledger row too (no tokens billed)."""
+    from o4cli.core.cost import Usage
+
+    _record(
+        app_ctx,
+        command,
+        opts,
+        seconds,
+        usage=Usage(),
+        cost_usd=None,
+        pricing="flex" if opts.flex else "standard",
+        status=status,
+        extra={"error": exc.message, "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None)},
+    )
 
 
 def _incomplete_error(answer, usage, opts):  # noqa: ANN001, ANN202

@@ -141,7 +141,7 @@ def run(
             log=app.log,
             secret=settings.api_key,
         )
-        runner.tally.total, runner.tally.skipped = total, len(done)
+        runner.tally.total = total
         try:
             tally = asyncio.run(runner.run(_items(shard, done, flex), tick=tick, every=PROGRESS_TTY if tty else PROGRESS_PIPED))
         except KeyboardInterrupt:
@@ -170,6 +170,7 @@ def run(
         "skipped": len(done),
         "not_done": left,
         "rate_limited": tally.rate_limited,
+        "retried": tally.retried,
         "usage": {"input_tokens": u.input_tokens, "cached_tokens": u.cached_tokens, "output_tokens": u.output_tokens, "reasoning_tokens": u.reasoning_tokens},
         "pricing": pricing,
         "cost_usd": str(micro(amount)) if amount is not None else None,
@@ -230,13 +231,9 @@ def _progress(t: batch_exec.Tally, total: int, price: Any, tty: bool) -> str:
     tpm = (t.usage.input_tokens + t.usage.output_tokens) / el * 60
     eta = (total - finished) / (finished / el) if finished else None
     money = format_usd(cost(t.usage, price)) if price else "$?"
-    bar = ""
-    if tty:
-        width = 24
-        filled = int(width * finished / total) if total else width
-        bar = "[" + "█" * filled + "░" * (width - filled) + "] "
+    head = render.bar(finished, total, 24) if tty else f"{finished:,}/{total:,}"
     return (
-        f"{bar}{finished:,}/{total:,} · {rpm:,.0f} req/min · {tpm:,.0f} tok/min"
+        f"{head} · {rpm:,.0f} req/min · {tpm:,.0f} tok/min"
         + (f" · ETA {eta:.0f} s" if eta is not None else "")
         + f" · {money}"
         + (f" · {t.failed} failed" if t.failed else "")

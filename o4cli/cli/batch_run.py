@@ -286,18 +286,13 @@ def _status_line(batch: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _bar(p: batches.Progress, width: int = 30) -> str:
-    filled = int(width * p.done / p.total) if p.total else 0
-    return "[" + "█" * filled + "░" * (width - filled) + f"] {p.done:,}/{p.total:,}"
-
-
 def _resolve_id(app: AppContext, batch_id: str | None) -> str:
     if batch_id:
         return batch_id
-    jobs = [j for j in app.ledger.jobs(batches.KIND, limit=50) if j.remote_id]
-    if not jobs:
+    newest = app.ledger.newest_remote_id(batches.KIND)
+    if newest is None:
         raise UsageError("no batch in the ledger yet: give a BATCH_ID", hint="o4 batch list")
-    return jobs[0].remote_id  # type: ignore[return-value]
+    return newest
 
 
 def _sync_ledger(app: AppContext, batch: dict[str, Any]) -> None:
@@ -326,7 +321,8 @@ def _watch(app: AppContext, batch_id: str, interval: float) -> dict[str, Any]:
             return
         last[0] = line
         if live_bar:
-            sys.stderr.write("\r\x1b[2K" + _bar(batches.progress(batch)) + " " + line)
+            progress = batches.progress(batch)
+            sys.stderr.write("\r\x1b[2K" + render.bar(progress.done, progress.total) + " " + line)
             sys.stderr.flush()
         else:
             sys.stderr.write(f"o4: {line}\n")
@@ -358,7 +354,7 @@ def status(app: AppContext, batch_id: str | None, *, watch: bool, interval: floa
             ("error file", batch.get("error_file_id")),
         ]
         if render.fancy(sys.stdout, app.plain):
-            rows.insert(2, ("progress", _bar(p)))
+            rows.insert(2, ("progress", render.bar(p.done, p.total)))
         render.print_fields(rows, plain=app.plain)
     _print_errors(batch)
     if watch and batch.get("status") != "completed":

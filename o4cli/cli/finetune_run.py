@@ -317,10 +317,10 @@ def _sync(app: AppContext, job: dict[str, Any]) -> None:
 def _resolve_id(app: AppContext, job_id: str | None) -> str:
     if job_id:
         return job_id
-    jobs = [j for j in app.ledger.jobs(ft.KIND, limit=50) if j.remote_id]
-    if not jobs:
+    newest = app.ledger.newest_remote_id(ft.KIND)
+    if newest is None:
         raise UsageError("no fine-tuning job in the ledger yet: give a JOB_ID", hint="o4 finetune list")
-    return str(jobs[0].remote_id)
+    return newest
 
 
 def _metric_text(m: dict[str, float] | None) -> str:

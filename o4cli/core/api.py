@@ -9,7 +9,6 @@ the tokens-per-minute limit). Endpoint helpers at the bottom return plain data.
 
 from __future__ import annotations
 
-import json as jsonlib
 import random
 import re
 import time
@@ -327,8 +326,3 @@ def get_model(api: Api, model_id: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ServerError(f"GET /models/{model_id} answered with something not an object")
     return body
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON, for request previews and logs."""
-    return jsonlib.dumps(obj, ensure_ascii=False, separators=(",", ":"))

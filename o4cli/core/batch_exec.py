@@ -89,30 +89,6 @@ def read_done(path: Path) -> set[str]:
     return done
 
 
-def _reset_seconds(value: str | None) -> float | None:
-    """'1s', '6m0s', '120ms', '1.5s' -> seconds."""
-    if not value:
-        return None
-    total, num = 0.0, ""
-    i = 0
-    try:
-        while i < len(value):
-            ch = value[i]
-            if ch.isdigit() or ch == ".":
-                num += ch
-                i += 1
-                continue
-            unit = "ms" if value.startswith("ms", i) else ch
-            i += len(unit)
-            total += float(num) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
-            num = ""
-        if num:
-            total += float(num)
-    except (KeyError, ValueError):
-        return None
-    return total
-
-
 class Pacer:
     """Client-side RPM and TPM buckets, corrected by the server's headers and 429s."""
 
@@ -171,7 +147,6 @@ class Pacer:
 @dataclass
 class Tally:
     total: int = 0
-    skipped: int = 0
     done: int = 0
     failed: int = 0
     rate_limited: int = 0

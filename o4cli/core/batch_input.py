@@ -247,7 +247,8 @@ def _check_id(n: int, custom_id: Any, seen: dict[str, int], prep: Prepared) -> b
     return True
 
 
-def _batch_line(n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
+def _json_object(n: int, text: bytes, prep: Prepared) -> dict[str, Any] | None:
+    """The line as a JSON object, or None with the problem noted."""
     try:
         obj = json.loads(text)
     except ValueError as exc:
@@ -255,6 +256,13 @@ def _batch_line(n: int, text: bytes, prep: Prepared, fixed: str | None, seen: di
         return None
     if not isinstance(obj, dict):
         prep.problems.append(Problem(n, "not a JSON object"))
+        return None
+    return obj
+
+
+def _batch_line(n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
+    obj = _json_object(n, text, prep)
+    if obj is None:
         return None
     ok = _check_id(n, obj.get("custom_id"), seen, prep)
     if obj.get("method") != "POST":
@@ -319,13 +327,8 @@ def _prompt_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: 
 
 
 def _prompt_json_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
-    try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        prep.problems.append(Problem(n, f"not JSON ({exc})"))
-        return None
-    if not isinstance(obj, dict):
-        prep.problems.append(Problem(n, "not a JSON object"))
+    obj = _json_object(n, text, prep)
+    if obj is None:
         return None
     prompt = obj.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():

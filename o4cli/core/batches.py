@@ -30,7 +30,6 @@ from o4cli.core.ledger import Job, Ledger
 
 KIND = "batch"
 FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
-ACTIVE = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 LOOKUP_PAGES = 5  # pages of 100 searched when adopting a batch created but not recorded
 
 
@@ -118,12 +117,6 @@ def download(api: Api, file_id: str, dest: Path) -> Path:
 
 
 # ------------------------------------------------------------------ submit
-
-
-@dataclass
-class Submission:
-    jobs: list[Job]
-    resumed: bool
 
 
 def estimated_cost(shard: Shard, model: str) -> Decimal | None:

@@ -32,7 +32,6 @@ ALLOWED = {
     "pause": ("running",),
     "resume": ("paused",),
 }
-DONE = {"cancel": "cancelled", "pause": "paused", "resume": "running"}
 LOOKUP_PAGES = 5  # pages of 100 searched when adopting a job created but not recorded
 METRIC_ORDER = (
     "train_reward_mean", "valid_reward_mean", "full_valid_mean_reward", "train_loss", "valid_loss",

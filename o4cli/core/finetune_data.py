@@ -33,7 +33,6 @@ from o4cli.core.tokens import MESSAGE_OVERHEAD, count_text
 
 METHODS = ("reinforcement", "supervised", "dpo")
 DEFAULT_MODEL = catalog.O4_MINI.snapshot
-RFT_EFFORTS = ("default", "low", "medium", "high")
 RFT_HOURLY_USD = Decimal("100")  # o4-mini RFT: $100 per training hour (pricing page, 2025-12)
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_EXAMPLES = {("reinforcement", "training"): 50_000, ("reinforcement", "validation"): 1_000}

@@ -322,6 +322,13 @@ class Ledger:
         ).fetchone()
         return Job.from_row(row) if row else None
 
+    def newest_remote_id(self, kind: str) -> str | None:
+        """The remote id of the newest job of a kind that has one (``status`` without an ID)."""
+        row = self.db.execute(
+            "SELECT remote_id FROM jobs WHERE kind = ? AND remote_id IS NOT NULL ORDER BY id DESC LIMIT 1", (kind,)
+        ).fetchone()
+        return row[0] if row else None
+
     def jobs(self, kind: str, *, input_hash: str | None = None, limit: int | None = None) -> list[Job]:
         """Jobs of a kind, newest first."""
         sql = "SELECT * FROM jobs WHERE kind = ?"

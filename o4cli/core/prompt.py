@@ -67,20 +67,7 @@ def build(
 
 def read_text_file(name: str) -> str:
     """A UTF-8 text file's content; binary or unreadable files are refused by name."""
-    path = Path(name)
-    try:
-        if path.is_dir():
-            raise UsageError(f"-f {name}: is a folder, not a file")
-        size = path.stat().st_size
-        if size > MAX_TEXT_FILE:
-            raise UsageError(f"-f {name}: {size / 2**20:.1f} MB is too large for a prompt")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"-f {name}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"-f {name}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"-f {name}: cannot be read ({exc.strerror})") from None
+    data = _read(f"-f {name}", Path(name), MAX_TEXT_FILE, "too large for a prompt")
     if b"\x00" in data[:8192]:
         raise UsageError(f"-f {name}: binary file, not text", hint="images go with -i/--image")
     try:
@@ -89,26 +76,33 @@ def read_text_file(name: str) -> str:
         raise UsageError(f"-f {name}: not UTF-8 text (byte {exc.start})") from None
 
 
+def _read(label: str, path: Path, limit: int, too_big: str, missing: str | None = None) -> bytes:
+    """A file's bytes, or a UsageError that starts with ``label`` (the flag and the name)."""
+    try:
+        if path.is_dir():
+            raise UsageError(f"{label}: is a folder, not a file")
+        size = path.stat().st_size
+        if size > limit:
+            raise UsageError(f"{label}: {size / 2**20:.1f} MB is {too_big}")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{label}: no such file" + (f" ({missing})" if missing else "")) from None
+    except PermissionError:
+        raise UsageError(f"{label}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot be read ({exc.strerror})") from None
+
+
 def load_image(source: str) -> Image:
     """A URL passes through; a file becomes a data URL after type and size checks."""
     if source.startswith(("http://", "https://", "data:image/")):
         return Image(url=source, source=source)
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"-i {source}: no such file (give a path or an http(s) URL)") from None
-    except IsADirectoryError:
-        raise UsageError(f"-i {source}: is a folder, not an image") from None
-    except OSError as exc:
-        raise UsageError(f"-i {source}: cannot be read ({exc.strerror})") from None
+    data = _read(f"-i {source}", Path(source), MAX_IMAGE_PAYLOAD, "over the API's 50 MB limit", missing="give a path or an http(s) URL")
     kind = sniff(data)
     if kind is None:
         raise UsageError(f"-i {source}: not a PNG, JPEG, WEBP or GIF image")
     if kind == "gif" and gif_frames(data) > 1:
         raise UsageError(f"-i {source}: animated GIFs are not accepted; use a still image")
-    if len(data) > MAX_IMAGE_PAYLOAD:
-        raise UsageError(f"-i {source}: {len(data) / 2**20:.1f} MB is over the API's 50 MB limit")
     media = IMAGE_TYPES[kind]
     url = f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
     return Image(url=url, source=source, media_type=media, size=dimensions(kind, data), nbytes=len(data))

@@ -65,6 +65,7 @@ class Totals:
             "output_tokens": self.output_tokens,
             "reasoning_tokens": self.reasoning_tokens,
             "cost_usd": str(micro(self.cost_usd)),
+            "unpriced_requests": self.unpriced,
         }
 
 

@@ -1,6 +1,7 @@
 """Small helpers shared by the command tests."""
 
 import base64
+import time
 import re
 import sqlite3
 from pathlib import Path
@@ -32,3 +33,10 @@ def ledger_rows(env) -> list[dict]:
     rows = [dict(r) for r in db.execute("SELECT * FROM requests ORDER BY id")]
     db.close()
     return rows
+
+
+def wait_for_request(emulator, timeout: float = 10.0) -> None:
+    """Block until the emulator has received a request (then Ctrl-C means 'mid-call')."""
+    deadline = time.monotonic() + timeout
+    while not emulator.log and time.monotonic() < deadline:
+        time.sleep(0.02)

@@ -2,11 +2,11 @@
 
 import signal
 import sys
-import time
 
 import pexpect
 
 from o4cli.core.errors import ExitCode
+from tests.cli.helpers import ledger_rows, wait_for_request
 from tests.emulator import TEST_KEY
 
 
@@ -53,9 +53,7 @@ def test_130_ctrl_c_during_a_request(env, emulator):
         sys.executable, ["-m", "o4cli", "models", "list", "--remote"],
         env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}, encoding="utf-8", timeout=20,
     )
-    deadline = time.monotonic() + 10
-    while not emulator.log and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_request(emulator)
     child.sendintr()
     out = child.read()
     child.close()
@@ -64,16 +62,12 @@ def test_130_ctrl_c_during_a_request(env, emulator):
 
 
 def test_130_ctrl_c_while_ask_waits_is_recorded(env, emulator):
-    from tests.cli.helpers import ledger_rows
-
     emulator.fault(delay=10, path="/v1/responses")
     child = pexpect.spawn(
         sys.executable, ["-m", "o4cli", "ask", "x"],
         env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}, encoding="utf-8", timeout=20,
     )
-    deadline = time.monotonic() + 10
-    while not emulator.log and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_request(emulator)
     child.sendintr()
     out = child.read()
     child.close()

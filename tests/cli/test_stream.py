@@ -10,7 +10,7 @@ import time
 import pexpect
 import pytest
 
-from tests.cli.helpers import SUMMARY, ledger_rows
+from tests.cli.helpers import SUMMARY, ledger_rows, wait_for_request
 from tests.emulator import TEST_KEY
 
 LONG = "The quick brown fox jumps over the lazy dog. " * 8
@@ -112,9 +112,7 @@ def test_ctrl_c_keeps_what_arrived_records_it_exits_130(env, emulator):
         env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.monotonic() + 10
-    while not emulator.log and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_request(emulator)
     time.sleep(0.5)  # some deltas have arrived
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
