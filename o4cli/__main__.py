@@ -16,29 +16,82 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from o4cli.cli import app
-    from o4cli.core.errors import ExitCode, O4Error
+    from o4cli.cli.context import CURRENT
+
+    token = CURRENT.set(None)
+    try:
+        return _run(app, args)
+    finally:
+        CURRENT.reset(token)
+
+
+def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
+    from typer import exceptions as typer_exc
+    from typer._click import exceptions as click_exc
+
+    from o4cli.core.errors import ExitCode, O4Error, UsageError
 
     try:
-        app(args=args, prog_name="o4")
+        result = app(args=args, prog_name="o4", standalone_mode=False)
+    except O4Error as exc:
+        return _fail(exc, args)
+    except click_exc.UsageError as exc:
+        if _json_wanted(args):
+            return _fail(UsageError(exc.format_message()), args)
+        exc.show()
+        return exc.exit_code
+    except click_exc.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (typer_exc.Abort, KeyboardInterrupt):
+        sys.stderr.write("o4: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    except O4Error as exc:
-        from o4cli import render
-
-        render.error(exc)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("o4: interrupted\n")
-        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`o4 ... | head`): silence the final flush, as the
         # Python docs advise, and say so with the exit code.
         import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 1
-    return 0
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, never a traceback
+        import os
+
+        if os.environ.get("O4_DEBUG"):
+            raise
+        return _fail(O4Error(f"internal error: {type(exc).__name__}: {exc}", hint="this is a bug in o4: please report it (O4_DEBUG=1 shows the traceback)"), args)
+    return result if isinstance(result, int) else 0
+
+
+def _json_wanted(args: list[str]) -> bool:
+    from o4cli.cli.context import CURRENT
+
+    ctx = CURRENT.get()
+    return bool(ctx is not None and ctx.json) or "--json" in args
+
+
+def _fail(exc, args: list[str]) -> int:  # noqa: ANN001 - an O4Error
+    """The error on stderr, and with --json its document on stdout too."""
+    import os
+
+    from o4cli.cli.context import CURRENT
+    from o4cli.core import documents
+    from o4cli.render import Out
+
+    ctx = CURRENT.get()
+    out = ctx.out if ctx is not None else Out(sys.stdout, sys.stderr, os.environ)
+    out.error(exc)
+    if _json_wanted(args):
+        try:
+            out.json(documents.error(exc))
+        except BrokenPipeError:
+            pass
+    return int(exc.exit_code)
 
 
 def run() -> None:

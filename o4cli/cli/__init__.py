@@ -16,8 +16,8 @@ from o4cli.cli import config as config_cmd
 from o4cli.cli import finetune as finetune_cmd
 from o4cli.cli import models as models_cmd
 from o4cli.cli import usage as usage_cmd
-from o4cli.cli.common import ProfileOpt, QuietOpt, VerboseOpt
-from o4cli.core.context import AppContext
+from o4cli.cli.context import CURRENT, AppContext
+from o4cli.cli.options import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt
 
 app = typer.Typer(
     name="o4",
@@ -40,22 +40,24 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
+    json: JsonOpt = False,
+    plain: PlainOpt = False,
+    quiet: QuietOpt = False,
     profile: ProfileOpt = None,
     verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
     version: Annotated[
         Optional[bool],
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = None,
 ) -> None:
     """Store the global options; no file, network or rich work here."""
-    ctx.obj = AppContext(profile=profile, verbose=verbose, quiet=quiet)
+    ctx.obj = AppContext(profile=profile, verbose=verbose, quiet=quiet, plain=plain, json=json)
+    CURRENT.set(ctx.obj)
 
 
-app.command("ask", help=ask_cmd.ASK_HELP)(ask_cmd.run)
-app.command("stream", help=ask_cmd.STREAM_HELP)(ask_cmd.run)
+ask_cmd.register(app)
 app.add_typer(batch_cmd.app, name="batch")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(finetune_cmd.app, name="finetune")
 app.add_typer(models_cmd.app, name="models")
-app.command("usage")(usage_cmd.usage)
+usage_cmd.register(app)

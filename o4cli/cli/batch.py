@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from o4cli.cli.common import (
+from o4cli.cli.options import (
     EffortOpt,
     EndpointOpt,
     JsonOpt,

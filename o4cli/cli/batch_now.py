@@ -14,8 +14,8 @@ from typing import IO, Any
 from o4cli import render
 from o4cli.cli.batch_run import check_output, input_defaults, open_input, report_problems
 from o4cli.core import batch_exec, batch_input, catalog
-from o4cli.core.client import user_agent
-from o4cli.core.context import AppContext
+from o4cli.core.http.client import user_agent
+from o4cli.cli.context import AppContext
 from o4cli.core.cost import Usage, cost, format_usd, micro
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 

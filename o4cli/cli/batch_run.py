@@ -16,11 +16,11 @@ from typing import Any
 
 from o4cli import render
 from o4cli.core import batch_input, batches, catalog
-from o4cli.core.context import AppContext
+from o4cli.cli.context import AppContext
 from o4cli.core.cost import Usage, cost, format_usd, micro, parse_usd
 from o4cli.core.errors import BudgetError, O4Error, UsageError
 from o4cli.core.ledger import Job
-from o4cli.core.request import parse_metadata
+from o4cli.core.ask.request import parse_metadata
 
 RESERVED_META = 3  # o4_input, o4_shard, o4_label
 

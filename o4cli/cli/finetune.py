@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from o4cli.cli.common import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt, app_context
+from o4cli.cli.options import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt, app_context
 
 app = typer.Typer(
     help="Fine-tuning jobs: reinforcement fine-tuning of o4-mini (supervised and DPO for other models).",

@@ -16,10 +16,10 @@ from typing import Any
 from o4cli import render
 from o4cli.core import finetune as ft
 from o4cli.core import finetune_data as fd
-from o4cli.core.batch_input import MAX_PROBLEMS_SHOWN
-from o4cli.core.context import AppContext
+from o4cli.core.batch.input import MAX_PROBLEMS_SHOWN
+from o4cli.cli.context import AppContext
 from o4cli.core.errors import ApiError, Interrupted, O4Error, UsageError
-from o4cli.core.request import parse_metadata
+from o4cli.core.ask.request import parse_metadata
 
 MAX_WARNINGS_SHOWN = 10
 

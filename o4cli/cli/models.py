@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from o4cli.cli.common import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt, app_context
+from o4cli.cli.options import command, context
 
 app = typer.Typer(
     help="Model facts, prices and rate limits (o4-mini).",
@@ -17,31 +17,19 @@ app = typer.Typer(
 RemoteOpt = Annotated[bool, typer.Option("--remote", help="Also ask the API (GET /models).")]
 
 
-@app.command("list")
-def list_(
-    ctx: typer.Context,
-    remote: RemoteOpt = False,
-    profile: ProfileOpt = None,
-    json: JsonOpt = False,
-    plain: PlainOpt = False,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@command(app, "list")
+def list_(ctx: typer.Context, remote: RemoteOpt = False) -> None:
     """List the catalog's models; with --remote, every model the API offers this key."""
-    from o4cli import render
-    from o4cli.core import catalog, models_view
+    from o4cli.core import catalog, models
+    from o4cli.core.documents import meta as documents
 
-    app_ctx = app_context(ctx, profile=profile, json=json, plain=plain, verbose=verbose, quiet=quiet)
-    remote_models: list[dict[str, Any]] | None = None
-    if remote:
-        from o4cli.core import api
-
-        remote_models = api.list_models(app_ctx.api)
-    rows = models_view.list_rows(catalog.MODELS, remote_models)
+    app_ctx = context(ctx)
+    remote_models: list[dict[str, Any]] | None = models.list_models(app_ctx.api) if remote else None
+    rows = documents.models_list(catalog.MODELS, remote_models)
     if app_ctx.json:
-        render.print_json(rows)
+        app_ctx.out.json(rows)
         return
-    render.print_table(
+    app_ctx.out.table(
         ["model", "context", "max output", "input $/1M", "cached $/1M", "output $/1M", "available"],
         [
             (
@@ -55,54 +43,42 @@ def list_(
             )
             for r in rows
         ],
-        plain=app_ctx.plain,
     )
 
 
-def _usd(price: dict[str, str] | None, key: str) -> str | None:
+def _usd(price: dict[str, Any] | None, key: str) -> str | None:
     return f"${price[key]}" if price else None
 
 
-@app.command()
+@command(app)
 def show(
     ctx: typer.Context,
     model: Annotated[Optional[str], typer.Argument(metavar="[MODEL]", help="Model id, alias, snapshot or ft: name (default: the profile's model).")] = None,
     remote: RemoteOpt = False,
-    profile: ProfileOpt = None,
-    json: JsonOpt = False,
-    plain: PlainOpt = False,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Show a model's facts: context, output, cutoff, modalities, endpoints, features, prices, tier limits."""
-    from o4cli import render
-    from o4cli.core import catalog, models_view
+    from o4cli.core import catalog, models
+    from o4cli.core.documents import meta as documents
     from o4cli.core.errors import UsageError
 
-    app_ctx = app_context(ctx, profile=profile, json=json, plain=plain, verbose=verbose, quiet=quiet)
+    app_ctx = context(ctx)
     settings = app_ctx.settings
     model_id = model or settings.model
     entry = catalog.find(model_id)
-    remote_model = None
-    if remote:
-        from o4cli.core import api
-
-        remote_model = api.get_model(app_ctx.api, model_id)
+    remote_model = models.get_model(app_ctx.api, model_id) if remote else None
     if entry is None and remote_model is None:
         raise UsageError(
             f"'{model_id}' is not in o4's catalog (known: {', '.join(catalog.known_ids())})",
             hint="add --remote to ask the API about it",
         )
-    view = models_view.show(model_id, entry, remote_model, tier=settings.tier)
+    view = documents.model_show(model_id, entry, remote_model, tier=settings.tier)
     if app_ctx.json:
-        render.print_json(view)
+        app_ctx.out.json(view)
         return
-    _print_show(view, plain=app_ctx.plain, tier=settings.tier)
+    _print_show(app_ctx.out, view, tier=settings.tier)
 
 
-def _print_show(view: dict[str, Any], *, plain: bool, tier: int) -> None:
-    from o4cli import render
-
+def _print_show(out: Any, view: dict[str, Any], *, tier: int) -> None:
     facts = [("model", view["id"])]
     for key, label in (
         ("snapshot", "snapshot"),
@@ -123,34 +99,30 @@ def _print_show(view: dict[str, Any], *, plain: bool, tier: int) -> None:
     if view.get("remote"):
         r = view["remote"]
         facts.append(("remote", f"owned by {r.get('owned_by', '-')}, created {r.get('created_date', '-')}"))
-    render.print_fields(facts, title=view["id"], plain=plain)
+    out.fields(facts, title=view["id"])
     if view.get("features"):
-        render.print_table(
+        out.table(
             ["feature", "supported"],
             [(k.replace("_", " "), v) for k, v in view["features"].items()],
             title="Features",
-            plain=plain,
         )
     if view.get("prices"):
-        render.print_table(
+        out.table(
             ["pricing", "input $/1M", "cached $/1M", "output $/1M"],
             [(mode, f"${p['input']}", f"${p['cached_input']}", f"${p['output']}") for mode, p in view["prices"].items()],
             title="Prices (USD per 1M tokens; reasoning tokens bill as output)",
-            plain=plain,
         )
     if view.get("rate_limits"):
         rows = [(f"tier {t['tier']}", t["rpm"], t["tpm"], t["batch_queue_tokens"]) for t in view["rate_limits"]]
-        render.print_table(
+        out.table(
             ["usage tier", "RPM", "TPM", "batch queue tokens"],
             rows,
             title=f"Rate limits (this profile: tier {tier})",
-            plain=plain,
             highlight_row=tier - 1,
         )
     if view.get("rejected_parameters"):
-        render.print_table(
+        out.table(
             ["parameter", "instead"],
             list(view["rejected_parameters"].items()),
             title="Request parameters o4 refuses for this model",
-            plain=plain,
         )

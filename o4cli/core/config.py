@@ -16,7 +16,6 @@ import difflib
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -335,26 +334,9 @@ def save_file(path: Path, data: dict[str, Any]) -> None:
     import tomli_w
 
     text = tomli_w.dumps(data)
+    from o4cli.core.files import write_atomic
+
     write_atomic(path, text.encode("utf-8"))
-
-
-def write_atomic(path: Path, content: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``content`` in one step; a crash leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # ------------------------------------------------------------ resolution
@@ -444,3 +426,111 @@ def load_settings(
 ) -> Settings:
     """Read the config file named by the environment and resolve the settings."""
     return resolve(load_file(config_path(env)), env, profile=profile, flags=flags)
+
+
+# ------------------------------------------------- `o4 config` (no printing here)
+
+TEMPLATE = """\
+# o4 configuration. Every key is optional; `o4 config --help` explains them.
+# Keys are safest in an environment variable: api_key_env names it.
+default_profile = "default"
+
+[profiles.default]
+model = "o4-mini"
+api = "responses"        # or "chat" (Chat Completions), for compatible servers
+effort = "medium"        # reasoning effort: low | medium | high
+tier = 1                 # usage tier 1-5: drives rate and batch-queue limits
+# base_url = "https://api.openai.com/v1"
+# api_key_env = "OPENAI_API_KEY"
+# organization = "org-..."
+# project = "proj_..."
+# timeout = 600
+# max_retries = 2
+"""
+
+
+def target_profile(profile: str | None, env: Mapping[str, str], cfg: ConfigFile) -> str:
+    """The profile that set/unset change: --profile, $O4_PROFILE, default_profile."""
+    return profile or env.get(PROFILE_ENV) or cfg.default_profile
+
+
+def init_file(env: Mapping[str, str], profile: str | None, *, force: bool) -> Path:
+    """Write the commented starter file; refuse to replace one without ``force``."""
+    from o4cli.core.errors import O4Error
+    from o4cli.core.files import write_atomic
+
+    path = config_path(env)
+    if path.exists() and not force:
+        raise O4Error(f"{path} already exists", hint="use --force to replace it, or `o4 config set` to change it")
+    text = TEMPLATE
+    if profile and profile != DEFAULT_PROFILE:
+        text = text.replace('"default"', f'"{profile}"', 1).replace("[profiles.default]", f"[profiles.{profile}]")
+    write_atomic(path, text.encode())
+    return path
+
+
+def set_key(env: Mapping[str, str], profile: str | None, key: str, value: str) -> tuple[str, Any, list[str]]:
+    """Set a profile key (or default_profile); return (profile, stored value, notes)."""
+    path = config_path(env)
+    cfg = load_file(path)
+    data, notes = cfg.data, []
+    if key == "default_profile":
+        if not value.strip():
+            raise UsageError("default_profile must be a profile name")
+        data["default_profile"] = value
+        if value not in cfg.profiles and value != DEFAULT_PROFILE:
+            notes.append(f"note: profile '{value}' does not exist yet; `o4 config set -p {value} KEY VALUE` creates it")
+        name, stored = "", value
+    else:
+        stored = check_value(key, value)
+        name = target_profile(profile, env, cfg)
+        data.setdefault("profiles", {}).setdefault(name, {})[key] = stored
+        if key == "api_key":
+            notes.append(f"api_key stored in {path} (mode 0600); an environment variable (api_key_env) is safer")
+            stored = redact(stored)
+    save_file(path, data)
+    return name, stored, notes
+
+
+def unset_key(env: Mapping[str, str], profile: str | None, key: str) -> str:
+    """Remove a profile key (or default_profile); return the profile changed."""
+    from o4cli.core.errors import O4Error
+
+    path = config_path(env)
+    cfg = load_file(path)
+    if key == "default_profile":
+        if cfg.data.pop("default_profile", None) is None:
+            raise O4Error("default_profile is not set")
+        name = ""
+    else:
+        if key not in PROFILE_KEYS:
+            check_value(key, None)
+        name = target_profile(profile, env, cfg)
+        if key not in cfg.profiles.get(name, {}):
+            raise O4Error(f"'{key}' is not set in profile '{name}' of {path}")
+        del cfg.data["profiles"][name][key]
+    save_file(path, cfg.data)
+    return name
+
+
+def profile_rows(env: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The profiles of the file (``default`` even when it has no table), default marked."""
+    cfg = load_file(config_path(env))
+    default = env.get(PROFILE_ENV) or cfg.default_profile
+    names = list(cfg.profiles) or [DEFAULT_PROFILE]
+    if default == DEFAULT_PROFILE and default not in names:
+        names.insert(0, default)
+    rows = []
+    for name in names:
+        p = cfg.profiles.get(name, {})
+        rows.append(
+            {
+                "name": name,
+                "default": name == default,
+                "model": p.get("model", DEFAULTS["model"]),
+                "base_url": p.get("base_url", DEFAULTS["base_url"]),
+                "tier": p.get("tier", DEFAULTS["tier"]),
+                "in_file": name in cfg.profiles,
+            }
+        )
+    return rows

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from o4cli.core.cost import Usage
-from o4cli.core.errors import LedgerError
+from o4cli.core.errors import LedgerError, UsageError
+
+if TYPE_CHECKING:
+    from o4cli.core.runtime import Runtime
 
 FILENAME = "ledger.db"
 OPEN_ATTEMPTS = 8
@@ -322,10 +325,12 @@ class Ledger:
         ).fetchone()
         return Job.from_row(row) if row else None
 
-    def newest_remote_id(self, kind: str) -> str | None:
-        """The remote id of the newest job of a kind that has one (``status`` without an ID)."""
+    def newest_remote_id(self, kind: str, profile: str | None) -> str | None:
+        """The remote id of this profile's newest job of a kind that has one."""
         row = self.db.execute(
-            "SELECT remote_id FROM jobs WHERE kind = ? AND remote_id IS NOT NULL ORDER BY id DESC LIMIT 1", (kind,)
+            "SELECT remote_id FROM jobs WHERE kind = ? AND remote_id IS NOT NULL AND profile IS ?"
+            " ORDER BY id DESC LIMIT 1",
+            (kind, profile),
         ).fetchone()
         return row[0] if row else None
 
@@ -341,6 +346,32 @@ class Ledger:
             sql += " LIMIT ?"
             args.append(limit)
         return [Job.from_row(r) for r in self.db.execute(sql, args)]
+
+
+# ------------------------------------------------------ shared by the use cases
+
+
+def record(rt: Runtime, what: str, write: Callable[[Ledger], Any]) -> Any:
+    """Write to the ledger; when it cannot be written, warn (naming ``what`` was not
+    recorded) and go on: a paid call must not fail because its bookkeeping did."""
+    try:
+        return write(rt.ledger)
+    except LedgerError as exc:
+        rt.warn(f"{what} not recorded in the ledger: {exc.message}")
+        return None
+
+
+def resolve_id(rt: Runtime, kind: str, given: str | None, *, noun: str, hint: str) -> str:
+    """The job id a command acts on: the one given, else the newest job of this kind that
+    the selected profile recorded (``-p``, ``$O4_PROFILE``, then ``default_profile``)."""
+    if given:
+        return given
+    newest = rt.ledger.newest_remote_id(kind, rt.settings.profile)
+    if newest is None:
+        raise UsageError(
+            f"no {noun} of profile '{rt.settings.profile}' in the ledger yet: give its id", hint=hint
+        )
+    return newest
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

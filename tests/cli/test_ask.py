@@ -1,6 +1,7 @@
 """`o4 ask` end to end against the emulator, both APIs."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -272,10 +273,10 @@ def test_json_output_shape(o4, emulator):
     emulator.answer(text="forty-two", input_tokens=1204, cached_tokens=1024, output_tokens=812, reasoning_tokens=640)
     r = o4("ask", "x", "--json")
     assert r.code == 0
-    doc = json.loads(r.stdout)
+    doc = json.loads(r.stdout, parse_float=Decimal)
     assert doc["text"] == "forty-two" and doc["status"] == "completed" and doc["api"] == "responses"
     assert doc["usage"] == {"input_tokens": 1204, "cached_tokens": 1024, "output_tokens": 812, "reasoning_tokens": 640, "estimated": False}
-    assert doc["cost_usd"] == "0.004052" and doc["pricing"] == "standard"
+    assert doc["cost_usd"] == Decimal("0.004052") and doc["pricing"] == "standard"
     assert doc["response_id"].startswith("resp_") and doc["seconds"] > 0
     assert "o4-mini · in 1,204 (1,024 cached) · out 812 (640 reasoning) · $0.004052 · " in r.stderr
 
@@ -289,8 +290,8 @@ def test_flex_is_half_price(o4, emulator, env):
     emulator.answer(input_tokens=1_000_000, output_tokens=100_000, cached_tokens=250_000, service_tier="flex")
     r = o4("ask", "x", "--flex", "--json")
     assert emulator.bodies()[0]["service_tier"] == "flex"
-    doc = json.loads(r.stdout)
-    assert doc["pricing"] == "flex" and doc["cost_usd"] == "0.666875"
+    doc = json.loads(r.stdout, parse_float=Decimal)
+    assert doc["pricing"] == "flex" and doc["cost_usd"] == Decimal("0.666875")
     assert ledger_rows(env)[0]["pricing"] == "flex"
 
 

@@ -1,6 +1,7 @@
 """`o4 models list|show`: catalog facts, piped and in a real terminal."""
 
 import json
+from decimal import Decimal
 import sys
 
 import pexpect
@@ -9,12 +10,12 @@ import pexpect
 def test_show_json_has_the_catalog_facts(o4):
     r = o4("models", "show", "--json")
     assert r.code == 0 and r.stderr == ""
-    v = json.loads(r.stdout)
+    v = json.loads(r.stdout, parse_float=Decimal)
     assert v["id"] == "o4-mini" and v["snapshot"] == "o4-mini-2025-04-16"
     assert (v["context_window"], v["max_output"], v["knowledge_cutoff"]) == (200000, 100000, "2024-06-01")
     assert v["input_modalities"] == ["text", "image"] and v["output_modalities"] == ["text"]
     assert v["features"]["fine_tuning"] is True and v["features"]["distillation"] is False
-    assert v["prices"]["standard"] == {"input": "1.10", "cached_input": "0.275", "output": "4.40"}
+    assert v["prices"]["standard"] == {"input": Decimal("1.10"), "cached_input": Decimal("0.275"), "output": Decimal("4.40")}
     assert v["prices"]["batch"]["input"] == "0.55" and v["prices"]["flex"]["output"] == "2.20"
     assert v["rate_limits"][0] == {"tier": 1, "rpm": 1000, "tpm": 100000, "batch_queue_tokens": 1000000}
     assert "temperature" in v["rejected_parameters"]
@@ -39,8 +40,8 @@ def test_show_piped_is_plain_text(o4):
 
 
 def test_show_fine_tuned_model_gets_fine_tuned_prices(o4):
-    v = json.loads(o4("models", "show", "ft:o4-mini-2025-04-16:acme:triage:abc", "--json").stdout)
-    assert v["fine_tuned"] is True and v["prices"]["standard"]["input"] == "4.00"
+    v = json.loads(o4("models", "show", "ft:o4-mini-2025-04-16:acme:triage:abc", "--json").stdout, parse_float=Decimal)
+    assert v["fine_tuned"] is True and v["prices"]["standard"]["input"] == Decimal("4.00")
 
 
 def test_show_unknown_model_exits_2_naming_known_ones(o4):
@@ -51,7 +52,7 @@ def test_show_unknown_model_exits_2_naming_known_ones(o4):
 def test_show_highlights_the_profile_tier(o4):
     o4("config", "set", "tier", "3")
     assert "this profile: tier 3" in o4("models", "show").stdout
-    assert json.loads(o4("models", "show", "--json").stdout)["profile_tier"] == 3
+    assert json.loads(o4("models", "show", "--json").stdout, parse_float=Decimal)["profile_tier"] == 3
 
 
 def test_list_piped_is_tsv(o4):
@@ -66,7 +67,7 @@ def test_python_m_and_console_script_agree(o4):
 
 
 def test_show_remote_adds_what_the_api_says(o4, emulator):
-    v = json.loads(o4("models", "show", "--remote", "--json").stdout)
+    v = json.loads(o4("models", "show", "--remote", "--json").stdout, parse_float=Decimal)
     assert v["remote"]["owned_by"] == "system" and v["remote"]["created_date"] == "2025-04-09"
     assert [r.path for r in emulator.log] == ["/v1/models/o4-mini"]
 

@@ -25,7 +25,7 @@ def fill(o4, emulator, tmp_path):
 def test_usage_groups_and_prices(o4, emulator, tmp_path):
     o4("config", "set", "-p", "work", "effort", "low")
     fill(o4, emulator, tmp_path)
-    doc = json.loads(o4("usage", "--by", "pricing", "--json").stdout)
+    doc = json.loads(o4("usage", "--by", "pricing", "--json").stdout, parse_float=Decimal)
     rows = {r["pricing"]: r for r in doc["rows"]}
     assert set(rows) == {"standard", "flex", "batch"}
     assert Decimal(rows["standard"]["cost_usd"]) == Decimal("1.333750")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from o4cli.core.batch_input import Defaults, Limits, input_hash, prepare
+from o4cli.core.batch.input import Defaults, Limits, input_hash, prepare
 
 D = Defaults(model="o4-mini", effort="low")
 

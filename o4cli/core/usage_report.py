@@ -1,4 +1,4 @@
-"""``o4 usage``: requests, tokens and cost from the ledger, grouped. Pure functions."""
+"""``o4 usage``: requests, tokens and cost from the ledger, grouped (pure, but ``report``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from o4cli.core.cost import micro
 from o4cli.core.errors import UsageError
 
 GROUPS = ("day", "model", "command", "profile", "pricing")
@@ -57,16 +56,6 @@ class Totals:
         else:
             self.cost_usd += Decimal(row["cost_usd"])
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "input_tokens": self.input_tokens,
-            "cached_tokens": self.cached_tokens,
-            "output_tokens": self.output_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-            "cost_usd": str(micro(self.cost_usd)),
-            "unpriced_requests": self.unpriced,
-        }
 
 
 @dataclass
@@ -92,3 +81,13 @@ def summarise(rows: Iterable[Mapping[str, Any]], by: str) -> Report:
         report.total.add(row)
     report.groups = dict(sorted(report.groups.items()))
     return report
+
+
+def report(rt: Any, *, since: str | None, by: str, profile: str | None) -> tuple[Report, str | None]:
+    """``o4 usage``: the ledger's calls since ``since``, of ``profile`` when one is given
+    (``-p NAME``; without it, every profile's), grouped ``by``; and the cutoff used."""
+    cutoff = since_to_iso(since)
+    rows = rt.ledger.requests(cutoff)
+    if profile:
+        rows = (r for r in rows if r["profile"] == profile)
+    return summarise(rows, by), cutoff

@@ -1,27 +1,14 @@
-"""Fine-tuning jobs: endpoint helpers, a resumable create, events, metrics and watching.
-
-A create is recorded in the ledger (kind ``finetune``) before anything is sent, and each
-step (upload the training file, the validation file, create the job) is written before
-and after it happens. A create interrupted anywhere is finished by the next identical
-command: what the ledger says was done is skipped, and a step that was started but not
-recorded is looked up remotely (files by name and size, the job by its ``o4_input``
-metadata tag) before it is done again. Local checks live in ``finetune_data``.
-"""
+"""Fine-tuning jobs once they exist: the endpoints, events (new ones, oldest first),
+metrics, watching to the end, and the ledger row kept in step with the API."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from o4cli.core import batches
-from o4cli.core.api import Api
-from o4cli.core.errors import NetworkError, ServerError, UsageError
-from o4cli.core.ledger import Job, Ledger
+from o4cli.core.http.api import Api
+from o4cli.core.ledger import Ledger
 
 KIND = "finetune"
 ENDPOINT = "/v1/fine_tuning/jobs"
@@ -181,144 +168,6 @@ def watch(
         last = job.get("status")
         sleep(wait)
         wait = interval if changed else min(wait * 2, top)
-
-
-# ------------------------------------------------------------------ create
-
-
-@dataclass
-class Plan:
-    """Everything a create sends, checked."""
-
-    model: str
-    method: str
-    train: Path
-    valid: Path | None = None
-    grader: dict[str, Any] | None = None
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
-    suffix: str | None = None
-    seed: int | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-
-    def key(self) -> str:
-        return json.dumps(
-            [self.model, self.method, self.grader, self.hyperparameters, self.suffix, self.seed, self.metadata],
-            sort_keys=True,
-        )
-
-
-def input_hash(plan: Plan) -> str:
-    """A digest of the files' bytes and of everything the job is created with."""
-    h = hashlib.sha256(plan.key().encode())
-    for path in (plan.train, plan.valid):
-        h.update(b"\0file\0")
-        if path is not None:
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-    return h.hexdigest()
-
-
-def request_body(plan: Plan, train_id: str, valid_id: str | None, tag: str) -> dict[str, Any]:
-    """The ``POST /fine_tuning/jobs`` body."""
-    method: dict[str, Any] = {}
-    if plan.method == "reinforcement":
-        method["grader"] = plan.grader
-    if plan.hyperparameters:
-        method["hyperparameters"] = plan.hyperparameters
-    body: dict[str, Any] = {
-        "model": plan.model,
-        "training_file": train_id,
-        "method": {"type": plan.method, plan.method: method},
-        "metadata": {**plan.metadata, "o4_input": tag},
-    }
-    if valid_id:
-        body["validation_file"] = valid_id
-    if plan.suffix:
-        body["suffix"] = plan.suffix
-    if plan.seed is not None:
-        body["seed"] = plan.seed
-    return body
-
-
-def earlier(ledger: Ledger, digest: str) -> Job | None:
-    """The newest create of the same input and settings, if any."""
-    jobs = ledger.jobs(KIND, input_hash=digest, limit=1)
-    return jobs[0] if jobs else None
-
-
-def record(ledger: Ledger, plan: Plan, digest: str, *, profile: str, label: str, stats: dict[str, Any]) -> Job:
-    """The ledger's job row, written before anything is uploaded."""
-    jid = ledger.add_job(
-        kind=KIND,
-        status="prepared",
-        profile=profile,
-        model=plan.model,
-        endpoint=ENDPOINT,
-        input_hash=digest,
-        label=label,
-        state={
-            "method": plan.method,
-            "train": str(plan.train),
-            "valid": str(plan.valid) if plan.valid else None,
-            "train_bytes": plan.train.stat().st_size,
-            "valid_bytes": plan.valid.stat().st_size if plan.valid else None,
-            "hyperparameters": plan.hyperparameters,
-            "suffix": plan.suffix,
-            "seed": plan.seed,
-            **stats,
-        },
-    )
-    ledger.update_job(jid, state={"tag": f"{digest[:16]}.{jid}"})
-    return ledger.job(jid)  # type: ignore[return-value]
-
-
-def run_create(api: Api, ledger: Ledger, job: Job, plan: Plan, notice: Callable[[str], None]) -> Job:
-    """Upload what is not uploaded and create the job unless it exists; return the job row."""
-    for role, path in (("train", plan.train), ("valid", plan.valid)):
-        if path is not None:
-            job = _ensure_uploaded(api, ledger, job, role, path, notice)
-    if job.remote_id:
-        return job
-    tag = job.state["tag"]
-    found = None
-    if job.state.get("create_started"):
-        found = find_job(api, tag)
-        if found:
-            notice(f"found the earlier job {found['id']}")
-    if not found:
-        body = request_body(plan, job.state["train_file_id"], job.state.get("valid_file_id"), tag)
-        ledger.update_job(job.id, status="creating", state={"create_started": True})
-        try:
-            found = create_job(api, body)
-        except (NetworkError, ServerError) as exc:
-            exc.hint = "the job may or may not have been created: run the same command again to resume (nothing is created twice)"
-            raise
-    ledger.update_job(job.id, status=found.get("status", "validating_files"), remote_id=found["id"], state={"job_id": found["id"]})
-    return ledger.job(job.id)  # type: ignore[return-value]
-
-
-def _ensure_uploaded(api: Api, ledger: Ledger, job: Job, role: str, path: Path, notice: Callable[[str], None]) -> Job:
-    if job.state.get(f"{role}_file_id"):
-        return job
-    if not path.exists() or path.stat().st_size != job.state.get(f"{role}_bytes"):
-        raise UsageError(f"{path} changed or is gone since this create started; run the command again to start afresh")
-    name, size = f"o4-ft-{job.state['tag']}-{role}.jsonl", path.stat().st_size
-    found = None
-    if job.state.get(f"{role}_upload_started"):
-        found = batches.find_file(api, name, size, purpose="fine-tune")
-        if found:
-            notice(f"found the earlier upload {found['id']} of {path.name}")
-    if not found:
-        ledger.update_job(job.id, status="uploading", state={f"{role}_upload_started": True})
-        notice(f"uploading {path.name} ({'training' if role == 'train' else 'validation'} file, {size:,} bytes)")
-        try:
-            found = batches.upload(api, path, name, purpose="fine-tune")
-        except (NetworkError, ServerError) as exc:
-            exc.hint = "the upload may or may not have arrived: run the same command again to resume (nothing is sent twice)"
-            raise
-    ledger.update_job(job.id, status="uploaded", state={f"{role}_file_id": found["id"]})
-    return ledger.job(job.id)  # type: ignore[return-value]
 
 
 def sync(ledger: Ledger, job: dict[str, Any]) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from o4cli.core.api import Api
+from o4cli.core.http.api import Api
 from o4cli.core.cost import Usage
 from o4cli.core.errors import ApiError, NetworkError, O4Error, ServerError
-from o4cli.core.request import CHAT, ENDPOINTS
+from o4cli.core.ask.request import CHAT, ENDPOINTS
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The stable shapes of ``o4 models list|show`` (what ``--json`` prints). Pure."""
+"""The documents of ``config``, ``models`` and ``usage``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from o4cli.core import catalog
+from o4cli.core.documents import money, price, usage
 
 
-def _price(p: catalog.Price) -> dict[str, str]:
-    return {"input": str(p.input), "cached_input": str(p.cached_input), "output": str(p.output)}
+# ------------------------------------------------------------------ config
+
+
+def config_show(settings: Any) -> dict[str, Any]:
+    """``config show``: every resolved setting (key redacted) and where each comes from."""
+    return {**settings.public(), "sources": settings.sources}
+
+
+# ------------------------------------------------------------------ models
 
 
 def _remote(m: dict[str, Any]) -> dict[str, Any]:
@@ -21,8 +29,8 @@ def _remote(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def list_rows(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """One row per catalog model (and per remote model when ``remote`` is given).
+def models_list(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """``models list``: one row per catalog model (and per remote model when ``remote`` is given).
 
     ``available`` is None without ``remote``; else whether the API lists the model.
     """
@@ -40,7 +48,7 @@ def list_rows(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | 
                     "in_catalog": True,
                     "context_window": model.context_window,
                     "max_output": model.max_output,
-                    "price": _price(model.prices["standard"]),
+                    "price": price(model.prices["standard"]),
                     "available": (mid in remote_ids) if remote is not None else None,
                 }
             )
@@ -50,14 +58,14 @@ def list_rows(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | 
             continue
         seen.add(mid)
         entry = catalog.find(mid)
-        price = catalog.price_for(mid) if entry else None
+        known = catalog.price_for(mid) if entry else None
         rows.append(
             {
                 "id": mid,
                 "in_catalog": entry is not None,
                 "context_window": entry.context_window if entry else None,
                 "max_output": entry.max_output if entry else None,
-                "price": _price(price) if price else None,
+                "price": price(known) if known else None,
                 "available": True,
                 "owned_by": m.get("owned_by"),
             }
@@ -65,14 +73,14 @@ def list_rows(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | 
     return rows
 
 
-def show(
+def model_show(
     model_id: str,
     entry: catalog.Model | None,
     remote: dict[str, Any] | None,
     *,
     tier: int,
 ) -> dict[str, Any]:
-    """Everything known about one model, as plain data."""
+    """``models show``: everything known about one model."""
     view: dict[str, Any] = {"id": model_id, "in_catalog": entry is not None, "profile_tier": tier}
     if entry is not None:
         fine_tuned = catalog.is_fine_tuned(model_id)
@@ -94,7 +102,7 @@ def show(
                 "reasoning_efforts": list(entry.efforts),
                 "default_effort": entry.default_effort,
                 "fine_tuning_methods": list(entry.fine_tuning_methods),
-                "prices": {mode: _price(p) for mode, p in prices.items()},
+                "prices": {mode: price(p) for mode, p in prices.items()},
                 "rate_limits": [asdict(t) for t in entry.tiers],
                 "rejected_parameters": dict(entry.rejected_params),
                 "notes": list(entry.notes),
@@ -103,3 +111,29 @@ def show(
     if remote is not None:
         view["remote"] = _remote(remote)
     return view
+
+
+# ------------------------------------------------------------------ usage
+
+
+def usage_totals(t: Any) -> dict[str, Any]:
+    return {
+        "requests": t.requests,
+        "input_tokens": t.input_tokens,
+        "cached_tokens": t.cached_tokens,
+        "output_tokens": t.output_tokens,
+        "reasoning_tokens": t.reasoning_tokens,
+        "cost_usd": money(t.cost_usd),
+        "unpriced_requests": t.unpriced,
+    }
+
+
+def usage_report(report: Any, since: str | None, ledger_path: Any) -> dict[str, Any]:
+    """``o4 usage``: one row per group, and the total."""
+    return {
+        "by": report.by,
+        "since": since,
+        "rows": [{report.by: k, **usage_totals(t)} for k, t in report.groups.items()],
+        "total": usage_totals(report.total),
+        "ledger": str(ledger_path),
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from o4cli.core import catalog
 from o4cli.core.cost import format_usd, worst_case
 from o4cli.core.errors import BudgetError, UsageError
-from o4cli.core.prompt import Prompt
+from o4cli.core.ask.prompt import Prompt
 from o4cli.core.tokens import Estimate, estimate_prompt
 
 RESPONSES = "responses"

@@ -20,15 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from o4cli.core import catalog, request
+from o4cli.core import catalog
+from o4cli.core.ask import request
 from o4cli.core.errors import UsageError
-from o4cli.core.prompt import Prompt, load_image
+from o4cli.core.problems import Problem
+from o4cli.core.ask.prompt import Prompt, load_image
 
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file
 ENDPOINTS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
 INPUT_KEYS = {"/v1/responses": "input", "/v1/chat/completions": "messages"}
-MAX_PROBLEMS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,6 @@ class Shard:
     tokens: int = 0
     worst_output: int = 0
     path: Path | None = None
-
-
-@dataclass
-class Problem:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass

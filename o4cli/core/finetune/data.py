@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from o4cli.core import catalog
-from o4cli.core.batch_input import Problem
+from o4cli.core.problems import Problem
 from o4cli.core.errors import UsageError
-from o4cli.core.finetune_graders import GraderReport, ItemPath, check_grader, load_grader  # noqa: F401 - re-exported
+from o4cli.core.finetune.graders import GraderReport, ItemPath, check_grader, load_grader  # noqa: F401 - re-exported
 from o4cli.core.tokens import MESSAGE_OVERHEAD, count_text
 
 METHODS = ("reinforcement", "supervised", "dpo")

@@ -1,26 +1,19 @@
-"""Talking to the API: retries, and the one place httpx errors become O4Errors.
-
-``Api.request`` sends one request and retries it on connection errors, timeouts,
-408, 409, 429 and 5xx with exponential backoff and jitter, honouring
-``retry-after-ms`` and ``Retry-After``. It never retries 400/401/403/404/422, nor a
-429 that waiting cannot cure (``insufficient_quota``, or one request larger than
-the tokens-per-minute limit). Endpoint helpers at the bottom return plain data.
+"""Requests with retries over one ``httpx.Client``, and the one map from HTTP failures to
+``O4Error``s (``error_from_response``, ``transport_error``), which ``batch run``'s async
+runner shares. When to retry is decided in ``http.retry``.
 """
 
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from o4cli.core.config import Settings, redact, scrub
+from o4cli.core.config import Settings, scrub
 from o4cli.core.errors import (
     ApiError,
     AuthError,
@@ -29,114 +22,19 @@ from o4cli.core.errors import (
     RateLimitError,
     ServerError,
 )
-
-RETRY_STATUSES = frozenset({408, 409, 429})
-MAX_RETRY_WAIT = 60.0  # seconds: a server asking for longer is not waited for
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
-
-_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s)\b", re.I)
+from o4cli.core.http.retry import decide, hopeless_429
 
 
-# ------------------------------------------------------- pure retry rules
-
-
-def parse_retry_after(headers: httpx.Headers | dict[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    headers = httpx.Headers(headers)
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
-
-
-def parse_try_again(message: str) -> float | None:
-    """The wait hinted in a rate-limit message: '... Please try again in 1.574s.'"""
-    m = _TRY_AGAIN.search(message or "")
-    if not m:
-        return None
-    value = float(m.group(1))
-    return value / 1000.0 if m.group(2).lower() == "ms" else value
-
-
-def backoff(retries_done: int, rand: float) -> float:
-    """Exponential backoff, 0.5 s doubling to 8 s, times a jitter in [0.75, 1]."""
-    return min(BACKOFF_BASE * 2**retries_done, BACKOFF_CAP) * (1 - 0.25 * rand)
-
-
-def hopeless_429(error: ApiError) -> str | None:
-    """Why waiting cannot cure this 429, or None when it can."""
-    if "insufficient_quota" in (error.code, error.type):
-        return (
-            "the account is out of credit or over its monthly budget: add credit or raise "
-            "the limit at platform.openai.com/settings/organization/billing"
+def transport_error(exc: httpx.TransportError, host: str, secret: str | None) -> NetworkError:
+    """A connection failure or timeout as a NetworkError naming the host (key redacted)."""
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+        return NetworkError(
+            f"timed out {kind} {host} ({type(exc).__name__})",
+            hint="raise the profile's timeout (`o4 config set timeout 900`) or try again",
         )
-    text = (error.message or "").lower()
-    if "request too large" in text or "must be reduced" in text:
-        return (
-            "this one request is larger than the tokens-per-minute limit: shorten the "
-            "input or lower --max-output"
-        )
-    return None
-
-
-@dataclass(frozen=True)
-class Decision:
-    retry: bool
-    delay: float = 0.0
-    why: str = ""
-
-
-def decide(
-    error: O4Error,
-    retries_done: int,
-    max_retries: int,
-    headers: httpx.Headers | None,
-    rand: float,
-) -> Decision:
-    """Whether to retry after ``error``, and how long to wait first."""
-    if headers is not None and headers.get("x-should-retry") in ("true", "false"):
-        if headers["x-should-retry"] == "false":
-            return Decision(False, why="server said x-should-retry: false")
-    if isinstance(error, ApiError):
-        status = error.status or 0
-        if not (status in RETRY_STATUSES or status >= 500):
-            return Decision(False, why=f"{status} is not retried")
-        if status == 429:
-            reason = hopeless_429(error)
-            if reason:
-                return Decision(False, why=reason)
-    elif not isinstance(error, NetworkError):
-        return Decision(False, why="not retryable")
-    if retries_done >= max_retries:
-        return Decision(False, why=f"gave up after {retries_done} retries")
-    asked = parse_retry_after(headers) if headers is not None else None
-    source = "Retry-After"
-    if asked is None and isinstance(error, ApiError):
-        asked, source = parse_try_again(error.message), "the error message"
-    if asked is not None:
-        if asked > MAX_RETRY_WAIT:
-            return Decision(False, why=f"server asked to wait {asked:.0f} s (more than {MAX_RETRY_WAIT:.0f} s)")
-        return Decision(True, asked, f"{source} asked for {asked:.2f} s")
-    delay = backoff(retries_done, rand)
-    return Decision(True, delay, "backoff")
-
-
-# ------------------------------------------------------------- the client
+    detail = scrub(str(exc) or type(exc).__name__, secret)
+    return NetworkError(f"cannot reach {host}: {detail}", hint="check the network and base_url")
 
 
 def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiError:
@@ -207,15 +105,7 @@ class Api:
         return str(self.client.base_url.join(path.lstrip("/")))
 
     def _transport_error(self, exc: httpx.TransportError) -> NetworkError:
-        host = self.client.base_url.host
-        if isinstance(exc, httpx.TimeoutException):
-            kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
-            return NetworkError(
-                f"timed out {kind} {host} ({type(exc).__name__})",
-                hint="raise the profile's timeout (`o4 config set timeout 900`) or try again",
-            )
-        detail = scrub(str(exc) or type(exc).__name__, self.settings.api_key)
-        return NetworkError(f"cannot reach {host}: {detail}", hint="check the network and base_url")
+        return transport_error(exc, self.client.base_url.host, self.settings.api_key)
 
     def _log_response(self, method: str, path: str, resp: httpx.Response, started: float) -> None:
         rid = resp.headers.get("x-request-id")
@@ -306,23 +196,3 @@ class Api:
                 error, headers = error_from_response(resp, self.settings.api_key), resp.headers
             self._after_failure(error, retries, headers)
             retries += 1
-
-
-# --------------------------------------------------------------- endpoints
-
-
-def list_models(api: Api) -> list[dict[str, Any]]:
-    """``GET /models``: the models this key can use."""
-    body = api.request_json("GET", "models")
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        raise ServerError("GET /models answered without a 'data' list")
-    return [m for m in data if isinstance(m, dict)]
-
-
-def get_model(api: Api, model_id: str) -> dict[str, Any]:
-    """``GET /models/{id}``."""
-    body = api.request_json("GET", f"models/{model_id}")
-    if not isinstance(body, dict):
-        raise ServerError(f"GET /models/{model_id} answered with something not an object")
-    return body

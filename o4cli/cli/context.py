@@ -1,0 +1,88 @@
+"""AppContext: one invocation's options, streams and environment, and everything built
+from them on first use (settings, API client, ledger, output)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any
+
+from o4cli.core import config
+
+if TYPE_CHECKING:
+    import httpx
+
+    from o4cli.core.http.api import Api
+    from o4cli.core.ledger import Ledger
+    from o4cli.render import Out
+
+# The invocation's context, for the one place that turns errors into exit codes.
+CURRENT: ContextVar[AppContext | None] = ContextVar("o4_context", default=None)
+
+
+@dataclass
+class AppContext:
+    """Global options plus everything derived from them, each built on first use.
+
+    Streams and environment are read from here, never from ``sys``/``os`` directly, so a
+    test hands in its own (``StringIO`` streams, a dict environment, a mock transport)."""
+
+    profile: str | None = None
+    verbose: bool = False
+    quiet: bool = False
+    plain: bool = False
+    json: bool = False
+    flags: dict[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    transport: httpx.BaseTransport | None = None
+    async_transport: httpx.AsyncBaseTransport | None = None
+
+    @cached_property
+    def settings(self) -> config.Settings:
+        return config.load_settings(self.env, profile=self.profile, flags=self.flags)
+
+    @cached_property
+    def api(self) -> Api:
+        from o4cli.core.http.api import Api
+        from o4cli.core.http.client import build_client
+
+        client = build_client(self.settings, transport=self.transport)
+        return Api(client, self.settings, log=self.log, notice=self.notice)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        from o4cli.core.ledger import Ledger
+
+        return Ledger.open(self.settings.data_dir)
+
+    @cached_property
+    def out(self) -> Out:
+        from o4cli.render import Out
+
+        return Out(self.stdout, self.stderr, self.env, plain=self.plain, quiet=self.quiet)
+
+    def stdin_is_terminal(self) -> bool:
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def log(self, message: str) -> None:
+        """A -v/--verbose line on stderr."""
+        if self.verbose:
+            self.out.log(message)
+
+    def notice(self, message: str) -> None:
+        """A status line on stderr, unless -q/--quiet."""
+        self.out.notice(message)
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr, always."""
+        self.out.warn(message)
