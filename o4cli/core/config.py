@@ -246,7 +246,7 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> UsageError:
     pos = f" line {m.group(1)}, column {m.group(2)}:" if m else ""
     return UsageError(
         f"config file {path}{where}: not valid TOML:{pos} {reason}",
-        hint=f"fix the file, or move it aside and run `o4 config init`",
+        hint="fix the file, or move it aside and run `o4 config init`",
     )
 
 

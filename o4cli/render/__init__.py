@@ -10,7 +10,7 @@ context, so a test hands in ``StringIO``s.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from o4cli.core.errors import ApiError, O4Error
@@ -69,6 +69,19 @@ class Out:
     def write(self, text: str) -> None:
         """Text on stdout as it is (ids, answers, lines)."""
         self.stdout.write(text)
+        self.stdout.flush()
+
+    def write_bytes(self, chunks: Iterable[bytes]) -> None:
+        """Bytes on stdout as they are (result lines), through the text stream's buffer."""
+        buffer = getattr(self.stdout, "buffer", None)
+        self.stdout.flush()
+        for chunk in chunks:
+            if buffer is not None:
+                buffer.write(chunk)
+            else:
+                self.stdout.write(chunk.decode("utf-8"))
+        if buffer is not None:
+            buffer.flush()
         self.stdout.flush()
 
     def lines(self, items: Sequence[str]) -> None:

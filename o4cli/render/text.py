@@ -84,7 +84,3 @@ def fit(parts: Sequence[str], width: int) -> str:
         kept.pop()
     return SEP.join(kept)
 
-
-def one_line(text: str) -> str:
-    """Text on one TSV line: backslash, newline and tab escaped."""
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")

@@ -107,7 +107,9 @@ def test_dry_run_prints_the_plan_and_sends_nothing(o4, emu, tmp_path):
     p = prompts(tmp_path, 5)
     r = o4("batch", "submit", str(p), "--dry-run", "--max-output", "1000", "--json", extra_env={"OPENAI_API_KEY": None})
     assert r.code == 0, r.stderr
-    plan = json.loads(r.stdout)
+    doc = json.loads(r.stdout)
+    assert doc["dry_run"] is True and doc["batches"] == [] and doc["results"] is None
+    plan = doc["plan"]
     assert plan["requests"] == 5 and plan["worst_case_output_tokens"] == 5000 and plan["pricing"] == "batch"
     assert [s["requests"] for s in plan["shards"]] == [5]
     assert emu.log == []

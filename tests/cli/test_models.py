@@ -16,7 +16,7 @@ def test_show_json_has_the_catalog_facts(o4):
     assert v["input_modalities"] == ["text", "image"] and v["output_modalities"] == ["text"]
     assert v["features"]["fine_tuning"] is True and v["features"]["distillation"] is False
     assert v["prices"]["standard"] == {"input": Decimal("1.10"), "cached_input": Decimal("0.275"), "output": Decimal("4.40")}
-    assert v["prices"]["batch"]["input"] == "0.55" and v["prices"]["flex"]["output"] == "2.20"
+    assert v["prices"]["batch"]["input"] == Decimal("0.55") and v["prices"]["flex"]["output"] == Decimal("2.20")
     assert v["rate_limits"][0] == {"tier": 1, "rpm": 1000, "tpm": 100000, "batch_queue_tokens": 1000000}
     assert "temperature" in v["rejected_parameters"]
     assert "/v1/batches" in v["endpoints"]

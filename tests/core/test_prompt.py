@@ -1,6 +1,7 @@
 import pytest
 
-from o4cli.core import prompt, schema, tokens
+from o4cli.core import tokens
+from o4cli.core.ask import prompt, schema
 from o4cli.core.errors import UsageError
 from tests.cli.helpers import GIF_ANIMATED, GIF_STILL, PNG
 

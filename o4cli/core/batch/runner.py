@@ -1,5 +1,5 @@
-"""``o4 batch run``: a batch input executed now through the synchronous API, in parallel,
-within the account's rate limits, written as Batch-format output lines, resumable.
+"""The paced async runner of ``o4 batch run``: items sent in parallel through the
+synchronous API within the account's rate limits, written as Batch-format output lines.
 
 One asyncio loop, ``concurrency`` workers sharing one ``httpx.AsyncClient``. A ``Pacer``
 holds two token buckets (requests and tokens a minute) that refill continuously like the
@@ -28,10 +28,10 @@ from typing import IO, Any
 
 import httpx
 
-from o4cli.core.api import backoff, error_from_response, hopeless_429, parse_retry_after, parse_try_again
-from o4cli.core.config import scrub
 from o4cli.core.cost import Usage
-from o4cli.core.errors import O4Error, UsageError
+from o4cli.core.errors import NetworkError, O4Error, UsageError
+from o4cli.core.http.api import error_from_response, transport_error
+from o4cli.core.http.retry import decide, hopeless_429, rate_limit_wait
 
 FSYNC_EVERY = 2.0  # seconds
 MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
@@ -155,6 +155,7 @@ class Tally:
     failed_status: dict[int, int] = field(default_factory=dict)  # HTTP status (0: network) -> count
     started: float = field(default_factory=time.monotonic)
     interrupted: bool = False
+    fatal: O4Error | None = None  # the error that stopped every request (401, quota)
 
     @property
     def elapsed(self) -> float:
@@ -167,9 +168,7 @@ class Runner:
     def __init__(
         self,
         *,
-        base_url: str,
-        headers: dict[str, str],
-        timeout: float,
+        client: Callable[[int], httpx.AsyncClient],
         max_retries: int,
         concurrency: int,
         pacer: Pacer,
@@ -177,21 +176,20 @@ class Runner:
         errors: IO[bytes] | None,
         on_result: Callable[[Item, int, dict[str, Any] | None, float], None],
         log: Callable[[str], None] = lambda _m: None,
-        transport: httpx.AsyncBaseTransport | None = None,
         secret: str | None = None,
+        rand: Callable[[], float] = random.random,
     ) -> None:
+        """``client(connections)`` builds the AsyncClient (``http.client.build_async_client``)."""
         self.secret = secret
         self.fatal: O4Error | None = None  # an error no other request can escape (401, quota)
-        self.base_url = base_url.rstrip("/")
-        self.headers = headers
-        self.timeout = timeout
+        self.client = client
+        self.rand = rand
         self.max_retries = max_retries
         self.concurrency = concurrency
         self.pacer = pacer
         self.out, self.errors = out, errors
         self.on_result = on_result
         self.log = log
-        self.transport = transport
         self.tally = Tally()
         self.retry: deque[Item] = deque()
         self.stop = False
@@ -260,8 +258,8 @@ class Runner:
             resp = await client.post(item.url.removeprefix("/v1/"), json=item.body)
         except httpx.TransportError as exc:
             self.pacer.settle(item.tokens, 0)
-            message = scrub(f"{type(exc).__name__}: {exc}", self.secret)
-            return self._retry_or_fail(item, 0, {"code": "network_error", "message": message}, None)
+            error = transport_error(exc, client.base_url.host, self.secret)
+            return self._retry_or_fail(item, 0, {"code": "network_error", "message": error.message}, None, error)
         seconds = time.monotonic() - started
         if resp.status_code != 429:
             self.pacer.follow(resp.headers)
@@ -270,7 +268,8 @@ class Runner:
             try:
                 body = resp.json()
             except ValueError:
-                return self._retry_or_fail(item, 0, {"code": "invalid_json", "message": "the API answered 200 with a body that is not JSON"}, None)
+                message = "the API answered 200 with a body that is not JSON"
+                return self._retry_or_fail(item, 0, {"code": "invalid_json", "message": message}, None, NetworkError(message))
             usage = Usage.from_api(body.get("usage"))
             # No settling against usage: the limit is charged what the request asked for
             # (its characters and its output cap) when it is admitted, as estimated here.
@@ -296,8 +295,7 @@ class Runner:
         if resp.status_code == 429 and not hopeless_429(error):
             self.tally.rate_limited += 1
             item.rate_limited += 1
-            wait = parse_retry_after(resp.headers) or parse_try_again(error.message) or backoff(min(item.rate_limited, 4), random.random())
-            wait = min(wait, MAX_PAUSE)  # a server asking for hours is asked again sooner
+            wait = min(rate_limit_wait(resp.headers, error.message, item.rate_limited, self.rand()), MAX_PAUSE)  # a server asking for hours is asked again sooner
             self.pacer.pause(wait)
             self.pacer.settle(item.tokens, 0)  # a refused request used nothing
             self.pacer.follow(resp.headers)  # after the refund: the header already leaves it out
@@ -306,18 +304,24 @@ class Runner:
                 self.tally.retried += 1
                 self.retry.append(item)
                 return
-        self._retry_or_fail(item, resp.status_code, err_body, rid)
+        self._retry_or_fail(item, resp.status_code, err_body, rid, error, resp.headers)
 
     async def _tick(self, tick: Callable[[Tally], None], every: float) -> None:
         while True:
             await asyncio.sleep(every)
             tick(self.tally)
 
-    def _retry_or_fail(self, item: Item, status: int, body: dict[str, Any], rid: str | None) -> None:
-        retryable = status == 0 or status in (408, 409) or status >= 500
-        if retryable and item.attempts <= self.max_retries and not self.stop:
+    def _retry_or_fail(
+        self, item: Item, status: int, body: dict[str, Any], rid: str | None, error: O4Error,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        # The same rules as every other request (http.retry); a 429 that reaches here has
+        # used up its waits.
+        d = decide(error, item.attempts - 1, self.max_retries, headers, self.rand())
+        if d.retry and status != 429 and not self.stop:
+            self.log(f"{item.custom_id}: retrying in {d.delay:.2f} s ({d.why})")
             self.tally.retried += 1
-            self.pacer.pause(backoff(item.attempts - 1, random.random()))
+            self.pacer.pause(d.delay)
             self.retry.append(item)
             return
         self.tally.failed += 1
@@ -346,15 +350,8 @@ class Runner:
         handles_signals = sys.platform != "win32"
         if handles_signals:
             loop.add_signal_handler(signal.SIGINT, on_sigint)
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         busy = [0]
-        async with httpx.AsyncClient(
-            base_url=self.base_url + "/",
-            headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, connect=10.0),
-            limits=limits,
-            transport=self.transport,
-        ) as client:
+        async with self.client(self.concurrency) as client:
             tasks.extend(asyncio.create_task(self._worker(client, items, busy)) for _ in range(self.concurrency))
             ticker = asyncio.create_task(self._tick(tick, every)) if tick else None
             try:

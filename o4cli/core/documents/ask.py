@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from o4cli.core.documents import money, price, usage
+from o4cli.core.documents import money, usage
 
 
 # ------------------------------------------------------------------ ask

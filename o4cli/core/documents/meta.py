@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from o4cli.core import catalog
-from o4cli.core.documents import money, price, usage
+from o4cli.core.documents import money, price
 
 
 # ------------------------------------------------------------------ config

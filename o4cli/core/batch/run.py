@@ -1,0 +1,252 @@
+"""``o4 batch run``: a batch input executed now, in parallel within the rate limits, as
+Batch-format output lines; resumable (a re-run skips the custom_ids already in ``-o``).
+
+This module turns the options into a ``runner.Runner``, records every answer in the
+ledger, and decides the exit code the run amounts to (``RunReport.error``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from o4cli.core import catalog
+from o4cli.core.batch import input as batch_input
+from o4cli.core.batch import runner
+from o4cli.core.batch.submit import check_lines, input_defaults, open_input
+from o4cli.core.cost import Usage, cost
+from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
+from o4cli.core.files import output_file
+from o4cli.core.ledger import record
+from o4cli.core.runtime import Runtime
+
+PROGRESS_LIVE = 0.5  # seconds between progress ticks on a terminal
+PROGRESS_PIPED = 5.0
+DEFAULT_RPM, DEFAULT_TPM = 500, 200_000  # a model the catalog does not know
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    file: str
+    output: str | None = None
+    errors: str | None = None
+    concurrency: int = 16
+    rpm: int | None = None
+    tpm: int | None = None
+    flex: bool = False
+    endpoint: str | None = None
+    system: str | None = None
+    max_output: int | None = None
+
+
+@dataclass
+class RunReport:
+    tally: runner.Tally
+    total: int  # requests this run set out to do
+    skipped: int  # already in -o
+    pricing: str
+    cost_usd: Decimal | None
+    output: str | None
+    errors: str | None
+    error: O4Error | None = None
+
+    @property
+    def left(self) -> int:
+        return self.total - self.tally.done - self.tally.failed
+
+
+@dataclass
+class Progress:
+    """What a progress tick shows."""
+
+    tally: runner.Tally
+    total: int
+    price: Any = field(default=None)
+
+
+def _items(shard: Path, done: set[str], flex: bool) -> Iterator[runner.Item]:
+    with shard.open("rb") as fh:
+        for raw in fh:
+            line = json.loads(raw)
+            if line["custom_id"] in done:
+                continue
+            body = line["body"]
+            if flex:
+                body["service_tier"] = "flex"
+            yield runner.Item(line["custom_id"], line["url"], body, runner.estimate_tokens(body))
+
+
+def claim(out: Path, digest: str) -> None:
+    """Tie an output file to the input it holds results of (a small file beside it), so
+    that resuming with another input cannot skip lines whose generated ids match."""
+    mark = out.with_name(f".{out.name}.o4-input")
+    if mark.exists() and out.exists() and out.stat().st_size:
+        if mark.read_text().strip() != digest:
+            raise UsageError(
+                f"-o {out}: it holds the results of another input (or other -m/-e/-s options)",
+                hint="give another -o FILE, or delete it to start over",
+            )
+        return
+    mark.write_text(digest + "\n")
+
+
+def run(
+    rt: Runtime,
+    o: RunOptions,
+    *,
+    stdin: Any,
+    stdout: IO[bytes],
+    live: bool,
+    on_progress: Callable[[Progress], None],
+    json_summary: bool = False,
+) -> RunReport:
+    """Check the input, skip what ``-o`` has, run the rest; lines go to ``-o`` or ``stdout``."""
+    settings = rt.settings
+    if json_summary and not o.output:
+        raise UsageError("--json prints a summary: give -o FILE for the results themselves")
+    model_entry = catalog.find(settings.model)
+    tier = model_entry.tier(settings.tier) if model_entry else None
+    rpm = o.rpm or (tier.rpm if tier else DEFAULT_RPM)
+    tpm = o.tpm or (tier.tpm if tier else DEFAULT_TPM)
+    defaults = input_defaults(rt, endpoint=o.endpoint, system=o.system, max_output=o.max_output)
+    no_limits = batch_input.Limits(requests=10**12, bytes=10**15, queue_tokens=None)
+    path, source, spooled = open_input(rt, o.file, stdin)
+    work = Path(tempfile.mkdtemp(prefix="o4-run-"))
+    try:
+        prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source)
+        check_lines(prep, source, "nothing was sent")
+        out_path = output_file(o.output, "-o") if o.output else None
+        if o.errors:
+            output_file(o.errors, "--errors")
+        if out_path:
+            claim(out_path, batch_input.input_hash(path, defaults, no_limits))
+        done = runner.read_done(out_path) if out_path else set()
+        if done:
+            rt.notice(f"{len(done):,} requests already in {o.output}: skipped")
+        total = len([c for c in prep.custom_ids if c not in done])
+        pricing = "flex" if o.flex else "standard"
+        model = prep.model or settings.model
+        price = catalog.price_for(model, pricing)
+        tally = _execute(rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if spooled:
+            spooled.unlink(missing_ok=True)
+    report = RunReport(tally, total, len(done), pricing, cost(tally.usage, price) if price else None, o.output, o.errors)
+    report.error = _verdict(report, o)
+    return report
+
+
+def _execute(
+    rt: Runtime, o: RunOptions, shard: Path, done: set[str], model: str, out_path: Path | None, stdout: IO[bytes],
+    rpm: int, tpm: int, total: int, price: Any, live: bool, on_progress: Callable[[Progress], None],
+) -> runner.Tally:  # fmt: skip
+    from o4cli.core.http.client import build_async_client
+
+    settings = rt.settings
+    rows: list[dict[str, Any]] = []
+
+    def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
+        usage = Usage.from_api((body or {}).get("usage"))
+        tier_used = (body or {}).get("service_tier")
+        mode = "flex" if (tier_used == "flex" or (o.flex and tier_used is None)) else "standard"
+        p = catalog.price_for(model, mode)
+        rows.append(
+            {
+                "command": "batch run", "profile": settings.profile, "model": (body or {}).get("model") or model,
+                "endpoint": item.url, "usage": usage, "cost_usd": cost(usage, p) if p and body else None,
+                "pricing": mode, "status": "ok" if status == 200 else "error", "response_id": (body or {}).get("id"),
+                "duration_s": round(seconds, 3),
+                "extra": {"custom_id": item.custom_id} if status == 200 else {"custom_id": item.custom_id, "status": status},
+            }
+        )  # fmt: skip
+
+    def flush_rows() -> None:
+        if rows:
+            batch, rows[:] = list(rows), []
+            record(rt, f"{len(batch)} requests were", lambda ledger: ledger.record_requests(batch))
+
+    def tick(t: runner.Tally) -> None:
+        flush_rows()
+        on_progress(Progress(t, total, price))
+
+    out_fh: IO[bytes] = out_path.open("ab") if out_path else stdout
+    err_fh: IO[bytes] | None = Path(o.errors).open("wb") if o.errors else None
+    work = runner.Runner(
+        client=lambda n: build_async_client(settings, connections=n, transport=rt.async_transport),
+        max_retries=settings.max_retries,
+        concurrency=o.concurrency,
+        pacer=runner.Pacer(rpm, tpm),
+        out=out_fh,
+        errors=err_fh,
+        on_result=on_result,
+        log=rt.log,
+        secret=settings.api_key,
+    )
+    work.tally.total = total
+    try:
+        tally = asyncio.run(work.run(_items(shard, done, o.flex), tick=tick, every=PROGRESS_LIVE if live else PROGRESS_PIPED))
+    except KeyboardInterrupt:
+        tally = work.tally
+        tally.interrupted = True
+    finally:
+        work.sync()
+        if out_path:
+            out_fh.close()
+        if err_fh:
+            err_fh.close()
+        flush_rows()
+    tally.fatal = work.fatal
+    return tally
+
+
+def _verdict(r: RunReport, o: RunOptions) -> O4Error | None:
+    """The exit code of a run: a wall (401, quota) first, then Ctrl-C, then failed requests
+    (4 when all were 429s, 5 when all were network or server errors, else 1)."""
+    t = r.tally
+    if t.fatal is not None:
+        t.fatal.message = f"{t.fatal.message} (stopped: {r.left:,} requests not sent; a re-run continues)"
+        return t.fatal
+    if t.interrupted:
+        return Interrupted(
+            f"interrupted: {t.done:,} done and kept; {r.left:,} not done",
+            hint="run the same command again to do the rest" + ("" if o.output else " (with -o FILE, finished ones are skipped)"),
+        )
+    if t.failed:
+        statuses = set(t.failed_status)
+        kind: type[O4Error] = O4Error
+        if statuses <= {429}:
+            kind = RateLimitError
+        elif all(s == 0 or s >= 500 for s in statuses):
+            kind = NetworkError  # network or server errors only: exit 5
+        return kind(
+            f"{t.failed:,} requests failed after their retries" + (f" (see {o.errors})" if o.errors else ""),
+            hint="run the same command again to retry them" + ("" if o.errors else "; --errors FILE keeps their reasons"),
+        )
+    return None
+
+
+def stdout_bytes(stream: Any) -> Any:
+    """The byte stream under a text stdout (the lines are written as they finish)."""
+    return stream.buffer if hasattr(stream, "buffer") else _TextSink(stream)
+
+
+class _TextSink:
+    """Bytes written to a text stream (a test's StringIO)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        self.stream.write(data.decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
