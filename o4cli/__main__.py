@@ -64,7 +64,13 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
 
         if os.environ.get("O4_DEBUG"):
             raise
-        return _fail(O4Error(f"internal error: {type(exc).__name__}: {exc}", hint="this is a bug in o4: please report it (O4_DEBUG=1 shows the traceback)"), args)
+        return _fail(
+            O4Error(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in o4: please report it (O4_DEBUG=1 shows the traceback)",
+            ),
+            args,
+        )
     return result if isinstance(result, int) else 0
 
 
@@ -76,7 +82,8 @@ def _json_wanted(args: list[str]) -> bool:
 
 
 def _fail(exc, args: list[str]) -> int:  # noqa: ANN001 - an O4Error
-    """The error on stderr, and with --json its document on stdout too."""
+    """The error on stderr; with --json its document on stdout too, unless the command
+    already printed its own (which then says what failed): one document, always."""
     import os
 
     from o4cli.cli.context import CURRENT
@@ -86,7 +93,7 @@ def _fail(exc, args: list[str]) -> int:  # noqa: ANN001 - an O4Error
     ctx = CURRENT.get()
     out = ctx.out if ctx is not None else Out(sys.stdout, sys.stderr, os.environ)
     out.error(exc)
-    if _json_wanted(args):
+    if _json_wanted(args) and not out.printed_json:
         try:
             out.json(documents.error(exc))
         except BrokenPipeError:

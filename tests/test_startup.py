@@ -14,7 +14,7 @@ def imported_after(code: str) -> set[str]:
 
 def test_cli_modules_import_no_httpx_rich_or_pydantic():
     mods = imported_after("import o4cli.cli")
-    for heavy in ("httpx", "rich", "pydantic", "o4cli.core.api", "o4cli.render", "sqlite3"):
+    for heavy in ("httpx", "rich", "pydantic", "o4cli.core.http.api", "o4cli.render", "o4cli.core.ledger", "sqlite3"):
         assert heavy not in mods, heavy
 
 

@@ -38,22 +38,71 @@ ListOpt = Optional[list[str]]
 
 def run(
     ctx: typer.Context,
-    words: Annotated[ListOpt, typer.Argument(metavar="[PROMPT]...", help="The prompt's words.", show_default=False)] = None,
-    file: Annotated[ListOpt, typer.Option("--file", "-f", metavar="PATH", help="A text file to add under its name (repeatable).", show_default=False)] = None,
-    image: Annotated[ListOpt, typer.Option("--image", "-i", metavar="PATH|URL", help="An image: PNG, JPEG, WEBP or still GIF file, or a URL (repeatable).", show_default=False)] = None,
+    words: Annotated[
+        ListOpt, typer.Argument(metavar="[PROMPT]...", help="The prompt's words.", show_default=False)
+    ] = None,
+    file: Annotated[
+        ListOpt,
+        typer.Option(
+            "--file", "-f", metavar="PATH", help="A text file to add under its name (repeatable).", show_default=False
+        ),
+    ] = None,
+    image: Annotated[
+        ListOpt,
+        typer.Option(
+            "--image",
+            "-i",
+            metavar="PATH|URL",
+            help="An image: PNG, JPEG, WEBP or still GIF file, or a URL (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     detail: Annotated[Detail, typer.Option("--detail", help="Image detail.")] = Detail.auto,
     system: SystemOpt = None,
     model: ModelOpt = None,
     effort: EffortOpt = None,
     max_output: MaxOutputOpt = None,
-    schema: Annotated[Optional[str], typer.Option("--schema", metavar="FILE|JSON|FIELDS", help="Strict structured output: a JSON Schema file, inline JSON, or fields like 'name, age int, tags list'.", show_default=False)] = None,
-    api: Annotated[Optional[ApiKind], typer.Option("--api", help="Which API (default: the profile's, responses).", show_default=False)] = None,
-    flex: Annotated[bool, typer.Option("--flex", help="Flex service tier: half price, slower, may lack capacity.")] = False,
-    flex_fallback: Annotated[bool, typer.Option("--flex-fallback", help="With --flex: when flex has no capacity, send again at the standard tier.")] = False,
-    cont: Annotated[bool, typer.Option("--continue", "-c", help="Continue the last conversation (Responses API).")] = False,
-    cid: Annotated[Optional[str], typer.Option("--cid", metavar="ID", help="Continue from this response id.", show_default=False)] = None,
-    param: Annotated[ListOpt, typer.Option("--param", "-P", metavar="KEY=VALUE", help="Any other request-body field; VALUE is JSON where it parses; dotted keys nest (repeatable).", show_default=False)] = None,
-    option: Annotated[ListOpt, typer.Option("--option", "-o", metavar="KEY=VALUE", hidden=True, help="The old spelling of --param.")] = None,
+    schema: Annotated[
+        Optional[str],
+        typer.Option(
+            "--schema",
+            metavar="FILE|JSON|FIELDS",
+            help="Strict structured output: a JSON Schema file, inline JSON, or fields ('name, age int, tags list').",
+            show_default=False,
+        ),
+    ] = None,
+    api: Annotated[
+        Optional[ApiKind],
+        typer.Option("--api", help="Which API (default: the profile's, responses).", show_default=False),
+    ] = None,
+    flex: Annotated[
+        bool, typer.Option("--flex", help="Flex service tier: half price, slower, may lack capacity.")
+    ] = False,
+    flex_fallback: Annotated[
+        bool,
+        typer.Option(
+            "--flex-fallback", help="With --flex: when flex has no capacity, send again at the standard tier."
+        ),
+    ] = False,
+    cont: Annotated[
+        bool, typer.Option("--continue", "-c", help="Continue the last conversation (Responses API).")
+    ] = False,
+    cid: Annotated[
+        Optional[str], typer.Option("--cid", metavar="ID", help="Continue from this response id.", show_default=False)
+    ] = None,
+    param: Annotated[
+        ListOpt,
+        typer.Option(
+            "--param",
+            "-P",
+            metavar="KEY=VALUE",
+            help="Any other request-body field; VALUE is JSON where it parses; dotted keys nest (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    option: Annotated[
+        ListOpt, typer.Option("--option", "-o", metavar="KEY=VALUE", hidden=True, help="The old spelling of --param.")
+    ] = None,
     max_cost: MaxCostOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -142,7 +191,9 @@ def _show(app, r) -> None:  # noqa: ANN001
                 pass
         print_answer(out, text, markdown=not r.schema)
     if not app.quiet:
-        out.note(summary_line(r.request.model, r.usage, r.cost_usd, r.seconds, pricing=r.pricing, estimated=r.estimated))
+        out.note(
+            summary_line(r.request.model, r.usage, r.cost_usd, r.seconds, pricing=r.pricing, estimated=r.estimated)
+        )
     if r.error is not None:
         raise r.error
 

@@ -20,6 +20,7 @@ from o4cli.cli.options import (
     SystemOpt,
     command,
     context,
+    in_range,
     model_flags,
 )
 
@@ -30,9 +31,24 @@ app = typer.Typer(
 )
 
 IdArg = Annotated[str, typer.Argument(metavar="BATCH_ID", help="A batch id (batch_...).")]
-OptIdArg = Annotated[Optional[str], typer.Argument(metavar="[BATCH_ID]", help="Default: this profile's newest batch in the ledger.", show_default=False)]
-IntervalOpt = Annotated[float, typer.Option("--interval", metavar="SECONDS", min=0.05, help="First wait between polls; doubles up to 60 s.")]
-InputArg = Annotated[str, typer.Argument(metavar="FILE|-", help="Batch-format JSONL, prompt JSONL, or one prompt a line; - reads stdin.")]
+OptIdArg = Annotated[
+    Optional[str],
+    typer.Argument(
+        metavar="[BATCH_ID]", help="Default: this profile's newest batch in the ledger.", show_default=False
+    ),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--interval",
+        metavar="SECONDS",
+        callback=in_range("--interval", 0.05),
+        help="First wait between polls; doubles up to 60 s.",
+    ),
+]
+InputArg = Annotated[
+    str, typer.Argument(metavar="FILE|-", help="Batch-format JSONL, prompt JSONL, or one prompt a line; - reads stdin.")
+]
 
 
 def _watch(app, batch_id: str, interval: float):  # noqa: ANN001, ANN202
@@ -60,13 +76,22 @@ def submit(
     effort: EffortOpt = None,
     system: SystemOpt = None,
     max_output: MaxOutputOpt = None,
-    window: Annotated[str, typer.Option("--window", metavar="24h", help="Completion window (the API offers 24h).")] = "24h",
+    window: Annotated[
+        str, typer.Option("--window", metavar="24h", help="Completion window (the API offers 24h).")
+    ] = "24h",
     metadata: MetadataOpt = None,
-    label: Annotated[Optional[str], typer.Option("--label", metavar="TEXT", help="A name for this submission (default: the file name).", show_default=False)] = None,
+    label: Annotated[
+        Optional[str],
+        typer.Option(
+            "--label", metavar="NAME", help="A name for this submission (default: the file name).", show_default=False
+        ),
+    ] = None,
     max_cost: MaxCostOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Watch until done, then write the results (-o, --errors).")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Watch until done, then write the results (-o, --errors).")
+    ] = False,
     output: OutputOpt = None,
     errors: ErrorsOpt = None,
     interval: IntervalOpt = 2.0,
@@ -106,7 +131,9 @@ def submit(
 def status(
     ctx: typer.Context,
     batch_id: OptIdArg = None,
-    watch: Annotated[bool, typer.Option("--watch", help="Poll until the batch ends; exit 0 if completed, 1 otherwise.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Poll until the batch ends; exit 0 if completed, 1 otherwise.")
+    ] = False,
     interval: IntervalOpt = 2.0,
 ) -> None:
     """Status, request counts, elapsed time and an estimate of the rest."""
@@ -123,7 +150,13 @@ def status(
 
 
 @command(app, "list")
-def list_(ctx: typer.Context, limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="How many batches (1-100).")] = 20) -> None:
+def list_(
+    ctx: typer.Context,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", metavar="N", callback=in_range("--limit", 1, 100), help="How many batches (1-100)."),
+    ] = 20,
+) -> None:
     """Recent batches, joined with what the ledger knows (label, shard, costs)."""
     from o4cli.core.batch import status as status_mod
     from o4cli.core.documents import batch as documents
@@ -150,7 +183,9 @@ def results(
     batch_id: IdArg,
     output: OutputOpt = None,
     errors: ErrorsOpt = None,
-    text: Annotated[bool, typer.Option("--text", help="Write custom_id<TAB>answer lines (newlines in answers as \\n).")] = False,
+    text: Annotated[
+        bool, typer.Option("--text", help="Write custom_id<TAB>answer lines (newlines in answers as \\n).")
+    ] = False,
 ) -> None:
     """Download a finished batch's results, in the order of the submitted lines, merged with its retries.
 
@@ -199,9 +234,35 @@ def run(
     file: Annotated[str, typer.Argument(metavar="FILE|-", help="The same inputs as submit; - reads stdin.")],
     output: OutputOpt = None,
     errors: ErrorsOpt = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", min=1, max=512, help="Requests in flight at most (1-512).")] = 16,
-    rpm: Annotated[Optional[int], typer.Option("--rpm", metavar="N", min=1, help="Requests a minute (default: the profile tier's limit).", show_default=False)] = None,
-    tpm: Annotated[Optional[int], typer.Option("--tpm", metavar="N", min=1, help="Tokens a minute (default: the profile tier's limit).", show_default=False)] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            metavar="N",
+            callback=in_range("--concurrency", 1, 512),
+            help="Requests in flight at most (1-512).",
+        ),
+    ] = 16,
+    rpm: Annotated[
+        Optional[int],
+        typer.Option(
+            "--rpm",
+            metavar="N",
+            callback=in_range("--rpm", 1),
+            help="Requests a minute (default: the profile tier's limit).",
+            show_default=False,
+        ),
+    ] = None,
+    tpm: Annotated[
+        Optional[int],
+        typer.Option(
+            "--tpm",
+            metavar="N",
+            callback=in_range("--tpm", 1),
+            help="Tokens a minute (default: the profile tier's limit).",
+            show_default=False,
+        ),
+    ] = None,
     flex: Annotated[bool, typer.Option("--flex", help="Flex service tier: half price, slower.")] = False,
     endpoint: EndpointOpt = None,
     model: ModelOpt = None,

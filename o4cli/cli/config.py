@@ -14,11 +14,15 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="A profile setting (model, effort, tier, ...) or default_profile.")]
+KeyArg = Annotated[
+    str, typer.Argument(metavar="KEY", help="A profile setting (model, effort, tier, ...) or default_profile.")
+]
 
 
 @command(app)
-def init(ctx: typer.Context, force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False) -> None:
+def init(
+    ctx: typer.Context, force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False
+) -> None:
     """Write a commented starter config file (mode 0600) and print its path."""
     from o4cli.core import config
 
@@ -75,7 +79,9 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
 
 
 @command(app, "set")
-def set_(ctx: typer.Context, key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")]) -> None:
+def set_(
+    ctx: typer.Context, key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")]
+) -> None:
     """Set a profile setting (or default_profile); the file is rewritten atomically, mode 0600."""
     from o4cli.core import config
 
@@ -111,7 +117,13 @@ def profiles(ctx: typer.Context) -> None:
     app_ctx.out.table(
         ["profile", "default", "model", "tier", "base_url"],
         [
-            (r["name"] + ("" if r["in_file"] else " (built-in)"), "*" if r["default"] else "", r["model"], r["tier"], r["base_url"])
+            (
+                r["name"] + ("" if r["in_file"] else " (built-in)"),
+                "*" if r["default"] else "",
+                r["model"],
+                r["tier"],
+                r["base_url"],
+            )
             for r in rows
         ],
     )

@@ -53,7 +53,10 @@ def _usd(price: dict[str, Any] | None, key: str) -> str | None:
 @command(app)
 def show(
     ctx: typer.Context,
-    model: Annotated[Optional[str], typer.Argument(metavar="[MODEL]", help="Model id, alias, snapshot or ft: name (default: the profile's model).")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Argument(metavar="[MODEL]", help="Model id, alias, snapshot or ft: name (default: the profile's model)."),
+    ] = None,
     remote: RemoteOpt = False,
 ) -> None:
     """Show a model's facts: context, output, cutoff, modalities, endpoints, features, prices, tier limits."""
@@ -109,7 +112,10 @@ def _print_show(out: Any, view: dict[str, Any], *, tier: int) -> None:
     if view.get("prices"):
         out.table(
             ["pricing", "input $/1M", "cached $/1M", "output $/1M"],
-            [(mode, f"${p['input']}", f"${p['cached_input']}", f"${p['output']}") for mode, p in view["prices"].items()],
+            [
+                (mode, f"${p['input']}", f"${p['cached_input']}", f"${p['output']}")
+                for mode, p in view["prices"].items()
+            ],
             title="Prices (USD per 1M tokens; reasoning tokens bill as output)",
         )
     if view.get("rate_limits"):

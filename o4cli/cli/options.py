@@ -11,12 +11,49 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
 from o4cli.cli.context import CURRENT, AppContext
+
+
+def _plain_metavars() -> None:
+    """Help shows ``KEY`` and ``low|medium|high``, not typer's ``{KEY}`` and ``<low|medium|high>``."""
+    from typer._types import TyperChoice
+    from typer.core import TyperArgument
+
+    if getattr(TyperArgument, "_o4_plain", False):
+        return
+    arg_metavar, choice_metavar = TyperArgument.make_metavar, TyperChoice.get_metavar
+
+    def argument(self: Any, ctx: Any, *, usage: bool = False) -> str:
+        var = arg_metavar(self, ctx, usage=usage)
+        return var[1:-1] if var.startswith("{") and var.endswith("}") else var
+
+    def choice(self: Any, param: Any, ctx: Any) -> str | None:
+        var = choice_metavar(self, param, ctx)
+        return var[1:-1] if var and var.startswith("<") and var.endswith(">") else var
+
+    TyperArgument.make_metavar, TyperChoice.get_metavar = argument, choice  # type: ignore[method-assign]
+    TyperArgument._o4_plain = True  # type: ignore[attr-defined]
+
+
+_plain_metavars()
+
+
+def in_range(flag: str, lo: int | float, hi: int | float | None = None) -> Callable[[Any], Any]:
+    """A callback checking a number's range (typer's min/max would print ``1<=x<=100`` in help)."""
+
+    def check(value: Any) -> Any:
+        if value is not None and (value < lo or (hi is not None and value > hi)):
+            raise typer.BadParameter(
+                f"must be {lo} or more" if hi is None else f"must be from {lo} to {hi}", param_hint=flag
+            )
+        return value
+
+    return check
 
 
 def complete_profile(incomplete: str) -> list[str]:
@@ -32,7 +69,9 @@ def complete_profile(incomplete: str) -> list[str]:
     return [name for name in cfg.profiles if name.startswith(incomplete)]
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (a stream of items: JSON Lines).")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout (a stream of items: JSON Lines).")
+]
 PlainOpt = Annotated[bool, typer.Option("--plain", help="Plain text even on a terminal.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or notices on stderr; errors still show.")]
 ProfileOpt = Annotated[
@@ -77,7 +116,9 @@ def apply_globals(app: AppContext, values: dict[str, Any]) -> AppContext:
     return app
 
 
-def command(group: typer.Typer, name: str | None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def command(
+    group: typer.Typer, name: str | None = None, **kwargs: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn`` on ``group`` with the global options appended to its own.
 
     The command receives ``ctx`` and its own options; it reads the global ones from
@@ -87,9 +128,7 @@ def command(group: typer.Typer, name: str | None = None, **kwargs: Any) -> Calla
         hints = get_type_hints(fn, include_extras=True)
         sig = inspect.signature(fn)
         own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
-        extra = [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in GLOBALS
-        ]
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in GLOBALS]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
@@ -118,33 +157,72 @@ def context(ctx: typer.Context, *, flags: dict[str, Any] | None = None) -> AppCo
 # ------------------------------------------------------------ shared options
 
 
-class Effort(str, Enum):
+class Effort(StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
 
 
-class ApiKind(str, Enum):
+class ApiKind(StrEnum):
     responses = "responses"
     chat = "chat"
 
 
-class Detail(str, Enum):
+class Detail(StrEnum):
     low = "low"
     high = "high"
     auto = "auto"
 
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model (default: the profile's, o4-mini).", show_default=False)]
-EffortOpt = Annotated[Optional[Effort], typer.Option("--effort", "-e", help="Reasoning effort (default: the profile's, medium).", show_default=False)]
-SystemOpt = Annotated[Optional[str], typer.Option("--system", "-s", metavar="TEXT", help="Developer instructions.", show_default=False)]
-MaxOutputOpt = Annotated[Optional[int], typer.Option("--max-output", metavar="N", help="Cap on output tokens, reasoning included (16 or more).", show_default=False)]
-EndpointOpt = Annotated[Optional[ApiKind], typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False)]
-MaxCostOpt = Annotated[Optional[str], typer.Option("--max-cost", metavar="USD", help="Refuse to send when the worst case could cost more.", show_default=False)]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything and show what would be sent; send nothing.")]
-OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write the results here (atomically) instead of stdout.", show_default=False)]
-ErrorsOpt = Annotated[Optional[str], typer.Option("--errors", metavar="FILE", help="Write the failed requests' lines here.", show_default=False)]
-MetadataOpt = Annotated[Optional[list[str]], typer.Option("--metadata", metavar="KEY=VALUE", help="Metadata to tag it with (repeatable).", show_default=False)]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", "-m", metavar="MODEL", help="Model (default: the profile's, o4-mini).", show_default=False),
+]
+EffortOpt = Annotated[
+    Optional[Effort],
+    typer.Option("--effort", "-e", help="Reasoning effort (default: the profile's, medium).", show_default=False),
+]
+SystemOpt = Annotated[
+    Optional[str],
+    typer.Option("--system", "-s", metavar="INSTRUCTIONS", help="Developer instructions.", show_default=False),
+]
+MaxOutputOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--max-output", metavar="N", help="Cap on output tokens, reasoning included (16 or more).", show_default=False
+    ),
+]
+EndpointOpt = Annotated[
+    Optional[ApiKind],
+    typer.Option("--endpoint", help="API for prompt lines (default: the profile's api).", show_default=False),
+]
+MaxCostOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--max-cost", metavar="USD", help="Refuse to send when the worst case could cost more.", show_default=False
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Check everything and show what would be sent; send nothing.")
+]
+OutputOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the results here (atomically) instead of stdout.",
+        show_default=False,
+    ),
+]
+ErrorsOpt = Annotated[
+    Optional[str],
+    typer.Option("--errors", metavar="FILE", help="Write the failed requests' lines here.", show_default=False),
+]
+MetadataOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--metadata", metavar="KEY=VALUE", help="Metadata to tag it with (repeatable).", show_default=False),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Submit again even if this input was submitted before.")]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
@@ -10,7 +10,7 @@ import typer
 from o4cli.cli.options import command, context
 
 
-class By(str, Enum):
+class By(StrEnum):
     day = "day"
     model = "model"
     command = "command"
@@ -20,7 +20,10 @@ class By(str, Enum):
 
 def usage(
     ctx: typer.Context,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="7d|24h|YYYY-MM-DD", help="Only calls since then.", show_default=False)] = None,
+    since: Annotated[
+        Optional[str],
+        typer.Option("--since", metavar="7d|24h|YYYY-MM-DD", help="Only calls since then.", show_default=False),
+    ] = None,
     by: Annotated[By, typer.Option("--by", help="Group by.")] = By.day,
 ) -> None:
     """Requests, input (cached), output (reasoning) tokens and cost from the ledger, with totals.
@@ -45,7 +48,9 @@ def usage(
         (k, t.requests, t.input_tokens, t.cached_tokens, t.output_tokens, t.reasoning_tokens, money(t.cost_usd))
         for k, t in (*report.groups.items(), ("total", report.total))
     ]
-    out.table([report.by, "requests", "input", "cached", "output", "reasoning", "cost"], rows, highlight_row=len(rows) - 1)
+    out.table(
+        [report.by, "requests", "input", "cached", "output", "reasoning", "cost"], rows, highlight_row=len(rows) - 1
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -131,8 +131,7 @@ O4_MINI = Model(
     fine_tuning_methods=("reinforcement",),
     notes=(
         "Reasoning tokens are billed as output and count against max output.",
-        "Reserve about 25,000 output tokens, or reasoning may use the whole budget "
-        "and leave an empty answer.",
+        "Reserve about 25,000 output tokens, or reasoning may use the whole budget and leave an empty answer.",
         "Reinforcement fine-tuning is billed at $100 per training hour plus grader tokens.",
     ),
 )

@@ -198,8 +198,7 @@ class Settings:
         raise ConfigError(
             f"no API key: ${self.api_key_env} is not set"
             + (f" and profile '{self.profile}' has no api_key" if self.profile else ""),
-            hint=f"export {self.api_key_env}=sk-...  (or `o4 config set api_key_env NAME` "
-            f"to read another variable)",
+            hint=f"export {self.api_key_env}=sk-...  (or `o4 config set api_key_env NAME` to read another variable)",
         )
 
     def public(self) -> dict[str, Any]:
@@ -280,9 +279,7 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
                 raise UsageError(f"config file {path}: 'profiles' must be a table of profiles")
             for name, profile in value.items():
                 if not isinstance(profile, dict):
-                    raise UsageError(
-                        f"config file {path}: 'profiles.{name}' must be a table"
-                    )
+                    raise UsageError(f"config file {path}: 'profiles.{name}' must be a table")
                 for k, v in profile.items():
                     try:
                         profile[k] = check_value(k, v, where=f"profiles.{name}.")
@@ -290,8 +287,7 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
                         raise UsageError(f"config file {path}: {exc.message}", hint=exc.hint) from None
         else:
             raise UsageError(
-                f"config file {path}: unknown top-level key '{key}'"
-                f"{_suggest(key, ['default_profile', 'profiles'])}",
+                f"config file {path}: unknown top-level key '{key}'{_suggest(key, ['default_profile', 'profiles'])}",
                 hint="the file holds 'default_profile' and [profiles.NAME] tables",
             )
     return data
@@ -373,8 +369,7 @@ def resolve(
     else:
         known = ", ".join(sorted(cfg.profiles)) or "none"
         raise ConfigError(
-            f"unknown profile '{name}' (from {chosen_by}); known profiles: {known}"
-            f"{_suggest(name, list(cfg.profiles))}",
+            f"unknown profile '{name}' (from {chosen_by}); known profiles: {known}{_suggest(name, list(cfg.profiles))}",
             hint=f"create it with `o4 config set -p {name} model o4-mini`",
         )
 

@@ -52,11 +52,7 @@ class Usage:
 def cost(usage: Usage, price: Price) -> Decimal:
     """Exact USD cost: uncached input, cached input and output (reasoning included)."""
     uncached = max(usage.input_tokens - usage.cached_tokens, 0)
-    total = (
-        uncached * price.input
-        + usage.cached_tokens * price.cached_input
-        + usage.output_tokens * price.output
-    )
+    total = uncached * price.input + usage.cached_tokens * price.cached_input + usage.output_tokens * price.output
     return total / MILLION
 
 

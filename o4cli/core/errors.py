@@ -102,9 +102,7 @@ class ApiError(O4Error):
     def describe(self) -> str:
         """One line: status, type, code, param, message and request id."""
         head = " ".join(str(p) for p in (self.status, self.type) if p)
-        extra = ", ".join(
-            p for p in (self.code, f"param {self.param}" if self.param else None) if p
-        )
+        extra = ", ".join(p for p in (self.code, f"param {self.param}" if self.param else None) if p)
         text = f"{head} ({extra})" if extra else head
         text = f"{text}: {self.message}" if text else self.message
         if self.request_id:

@@ -89,7 +89,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
         CREATE INDEX jobs_kind ON jobs(kind, created_at);
         CREATE INDEX jobs_remote ON jobs(remote_id);
         CREATE INDEX jobs_hash ON jobs(kind, input_hash);
-        """
+        """,
     )
 
 
@@ -368,9 +368,7 @@ def resolve_id(rt: Runtime, kind: str, given: str | None, *, noun: str, hint: st
         return given
     newest = rt.ledger.newest_remote_id(kind, rt.settings.profile)
     if newest is None:
-        raise UsageError(
-            f"no {noun} of profile '{rt.settings.profile}' in the ledger yet: give its id", hint=hint
-        )
+        raise UsageError(f"no {noun} of profile '{rt.settings.profile}' in the ledger yet: give its id", hint=hint)
     return newest
 
 

@@ -8,7 +8,6 @@ from o4cli.core.errors import ServerError
 from o4cli.core.http.api import Api
 
 
-
 def list_models(api: Api) -> list[dict[str, Any]]:
     """``GET /models``: the models this key can use."""
     body = api.request_json("GET", "models")

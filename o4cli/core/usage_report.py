@@ -57,7 +57,6 @@ class Totals:
             self.cost_usd += Decimal(row["cost_usd"])
 
 
-
 @dataclass
 class Report:
     by: str

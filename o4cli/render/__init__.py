@@ -44,6 +44,7 @@ class Out:
         self.fancy = not plain and isatty(stdout)  # rich tables and markdown on stdout
         self.fancy_err = not plain and isatty(stderr)  # live progress on stderr
         self.colour_err = isatty(stderr) and not self.no_color
+        self.printed_json = False  # a command's document is out: an error adds no second one
 
     # ------------------------------------------------------------ building blocks
 
@@ -92,6 +93,7 @@ class Out:
         from o4cli.core.documents import dumps
 
         self.write(dumps(doc, indent=None if lines else 2) + "\n")
+        self.printed_json = True
 
     def table(
         self,

@@ -128,7 +128,9 @@ class StreamView:
             from rich.markdown import Markdown
 
             self._markdown = Markdown
-            self.live = Live(console=self.o.console(self.out), auto_refresh=False, transient=True, vertical_overflow="crop")
+            self.live = Live(
+                console=self.o.console(self.out), auto_refresh=False, transient=True, vertical_overflow="crop"
+            )
             self.live.start()
         Markdown = self._markdown  # noqa: N806 - imported once, on the first delta
         self.open += delta

@@ -21,7 +21,10 @@ def plan(out: Out, p: Any) -> None:
             ("estimated input tokens", prep.tokens),
             ("worst-case output tokens", prep.worst_output),
             ("cost of the input (batch price)", usd(p.input_cost) if p.input_cost is not None else "unknown model"),
-            ("worst case (every output budget used)", usd(p.worst_cost) if p.worst_cost is not None else "unknown model"),
+            (
+                "worst case (every output budget used)",
+                usd(p.worst_cost) if p.worst_cost is not None else "unknown model",
+            ),
             (
                 "limits a shard",
                 f"{limits.requests:,} requests, {limits.bytes / 1e6:.0f} MB"
@@ -32,7 +35,10 @@ def plan(out: Out, p: Any) -> None:
     )
     out.table(
         ["shard", "lines", "requests", "MB", "input tokens", "worst output tokens"],
-        [(s.index, f"{s.first_line}-{s.last_line}", s.requests, f"{s.bytes / 1e6:.1f}", s.tokens, s.worst_output) for s in prep.shards],
+        [
+            (s.index, f"{s.first_line}-{s.last_line}", s.requests, f"{s.bytes / 1e6:.1f}", s.tokens, s.worst_output)
+            for s in prep.shards
+        ],
     )
 
 
@@ -79,8 +85,16 @@ def listing(out: Out, rows: list[dict[str, Any]]) -> None:
     out.table(
         ["batch", "status", "done", "failed", "label", "shard", "est. worst $", "cost $"],
         [
-            (r["id"], r["status"], f"{r['done']}/{r['total']}", r["failed"], r["label"], r["shard"],
-             _plain_money(r["estimated_cost_usd"]), _plain_money(r["cost_usd"]))
+            (
+                r["id"],
+                r["status"],
+                f"{r['done']}/{r['total']}",
+                r["failed"],
+                r["label"],
+                r["shard"],
+                _plain_money(r["estimated_cost_usd"]),
+                _plain_money(r["cost_usd"]),
+            )
             for r in rows
         ],  # fmt: skip
     )
@@ -95,7 +109,10 @@ def results_summary(out: Out, r: Any) -> None:
     for cid, code, message in r.failed_preview:
         out.note(f"o4: {cid}: {code}: {message}")
     if r.failed > len(r.failed_preview):
-        out.note(f"o4: ... and {r.failed - len(r.failed_preview)} more failed requests" + ("" if r.errors else " (--errors FILE keeps them all)"))
+        out.note(
+            f"o4: ... and {r.failed - len(r.failed_preview)} more failed requests"
+            + ("" if r.errors else " (--errors FILE keeps them all)")
+        )
     out.note(
         f"{', '.join(b.get('id', '?') for b in r.finals)}: {r.succeeded:,} succeeded, {r.failed:,} failed"
         + (f", {r.never_ran:,} never ran" if r.never_ran > 0 else "")

@@ -66,7 +66,13 @@ def summary_line(
     """``o4-mini · in 1,204 (1,024 cached) · out 812 (640 reasoning) · $0.004052 · 6.1 s · 133 tok/s``"""
     rate = usage.output_tokens / seconds if seconds > 0 else 0.0
     return SEP.join(
-        [model, tokens(usage, estimated=estimated), priced(cost, pricing, estimated=estimated), f"{seconds:.1f} s", f"{rate:.0f} tok/s"]
+        [
+            model,
+            tokens(usage, estimated=estimated),
+            priced(cost, pricing, estimated=estimated),
+            f"{seconds:.1f} s",
+            f"{rate:.0f} tok/s",
+        ]
     )
 
 
@@ -83,4 +89,3 @@ def fit(parts: Sequence[str], width: int) -> str:
     while len(kept) > 1 and len(SEP.join(kept)) > width:
         kept.pop()
     return SEP.join(kept)
-

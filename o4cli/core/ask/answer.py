@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from o4cli.core.http.api import Api
+from o4cli.core.ask.request import CHAT, ENDPOINTS
 from o4cli.core.cost import Usage
 from o4cli.core.errors import ApiError, NetworkError, O4Error, ServerError
-from o4cli.core.ask.request import CHAT, ENDPOINTS
+from o4cli.core.http.api import Api
 
 
 @dataclass
@@ -181,7 +181,9 @@ class Stream:
                 a.error = a.error or _api_error((data.get("response") or {}).get("error"), "the response failed")
         elif kind == "error":
             a.status = "failed"
-            a.error = _api_error(data.get("error") if isinstance(data.get("error"), dict) else data, "the stream reported an error")
+            a.error = _api_error(
+                data.get("error") if isinstance(data.get("error"), dict) else data, "the stream reported an error"
+            )
 
     def _chat(self, event: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
         a = self._answer

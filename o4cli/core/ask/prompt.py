@@ -59,7 +59,9 @@ def build(
     if total > MAX_IMAGE_PAYLOAD:
         raise UsageError(f"the images add up to {total / 2**20:.1f} MB; the API takes at most 50 MB a request")
     if not text.strip() and not imgs:
-        raise UsageError("empty prompt: give words, pipe text on stdin, or use -f FILE", hint='o4 ask "why is the sky blue?"')
+        raise UsageError(
+            "empty prompt: give words, pipe text on stdin, or use -f FILE", hint='o4 ask "why is the sky blue?"'
+        )
     if system is not None and not system.strip():
         raise UsageError("-s/--system is empty")
     return Prompt(text=text, system=system, images=imgs, detail=detail)
@@ -97,7 +99,13 @@ def load_image(source: str) -> Image:
     """A URL passes through; a file becomes a data URL after type and size checks."""
     if source.startswith(("http://", "https://", "data:image/")):
         return Image(url=source, source=source)
-    data = _read(f"-i {source}", Path(source), MAX_IMAGE_PAYLOAD, "over the API's 50 MB limit", missing="give a path or an http(s) URL")
+    data = _read(
+        f"-i {source}",
+        Path(source),
+        MAX_IMAGE_PAYLOAD,
+        "over the API's 50 MB limit",
+        missing="give a path or an http(s) URL",
+    )
     kind = sniff(data)
     if kind is None:
         raise UsageError(f"-i {source}: not a PNG, JPEG, WEBP or GIF image")

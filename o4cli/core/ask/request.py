@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from o4cli.core import catalog
+from o4cli.core.ask.prompt import Prompt
 from o4cli.core.cost import format_usd, worst_case
 from o4cli.core.errors import BudgetError, UsageError
-from o4cli.core.ask.prompt import Prompt
 from o4cli.core.tokens import Estimate, estimate_prompt
 
 RESPONSES = "responses"
@@ -42,7 +42,9 @@ def parse_option(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UsageError(f"-o {item!r}: expected KEY=VALUE", hint="for example -o store=false or -o metadata='{\"run\":\"1\"}'")
+        raise UsageError(
+            f"-o {item!r}: expected KEY=VALUE", hint='for example -o store=false or -o metadata=\'{"run":"1"}\''
+        )
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
@@ -67,7 +69,10 @@ def parse_metadata(items: list[str], *, reserved: int) -> dict[str, str]:
             raise UsageError(f"--metadata {key}: keys starting with o4_ are o4's own")
         meta[key] = value
     if len(meta) > METADATA_PAIRS - reserved:
-        raise UsageError(f"--metadata: at most {METADATA_PAIRS - reserved} pairs (the API takes {METADATA_PAIRS}; o4 uses {reserved})")
+        raise UsageError(
+            f"--metadata: at most {METADATA_PAIRS - reserved} pairs "
+            f"(the API takes {METADATA_PAIRS}; o4 uses {reserved})"
+        )
     return meta
 
 
@@ -171,7 +176,10 @@ def _chat_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
         body["max_completion_tokens"] = opts.max_output
     if opts.schema:
         name, schema = opts.schema
-        body["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        }
     if opts.flex:
         body["service_tier"] = "flex"
     if opts.stream:

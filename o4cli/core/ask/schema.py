@@ -16,10 +16,20 @@ from typing import Any
 
 from o4cli.core.errors import UsageError
 
-SCALARS = {"str": "string", "string": "string", "int": "integer", "integer": "integer",
-           "float": "number", "number": "number", "bool": "boolean", "boolean": "boolean"}
+SCALARS = {
+    "str": "string",
+    "string": "string",
+    "int": "integer",
+    "integer": "integer",
+    "float": "number",
+    "number": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
+}
 UNSUPPORTED = ("allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas")
-_FIELD = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<type>[A-Za-z]+(?:\[[A-Za-z]+\])?)?\s*(?::\s*(?P<desc>.*))?$")
+_FIELD = re.compile(
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<type>[A-Za-z]+(?:\[[A-Za-z]+\])?)?\s*(?::\s*(?P<desc>.*))?$"
+)
 
 
 def load(spec: str) -> tuple[str, dict[str, Any]]:
@@ -57,7 +67,9 @@ def concise(spec: str) -> dict[str, Any]:
     for raw in _split(spec):
         m = _FIELD.match(raw)
         if not m:
-            raise UsageError(f"--schema: cannot read field {raw.strip()!r}", hint="write fields like 'name, age int, tags list'")
+            raise UsageError(
+                f"--schema: cannot read field {raw.strip()!r}", hint="write fields like 'name, age int, tags list'"
+            )
         name, kind, desc = m.group("name"), (m.group("type") or "str").lower(), m.group("desc")
         if name in props:
             raise UsageError(f"--schema: field {name!r} appears twice")
@@ -95,7 +107,7 @@ def strict(schema: dict[str, Any], origin: str = "--schema") -> dict[str, Any]:
     """Check a schema against strict mode's rules, adding what strict mode requires
     (``additionalProperties: false``, every property required) where it is missing."""
     if schema.get("type") != "object":
-        raise UsageError(f"{origin}: the root must be an object schema (\"type\": \"object\")")
+        raise UsageError(f'{origin}: the root must be an object schema ("type": "object")')
     return _strictify(schema, origin, "$")
 
 

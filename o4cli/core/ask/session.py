@@ -101,13 +101,18 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
             "--continue/--cid need the Responses API: Chat Completions keeps no conversation state",
             hint="drop --api chat (or set the profile's api to responses)",
         )
-    prompt = prompt_mod.build(list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail)
+    prompt = prompt_mod.build(
+        list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail
+    )
     extra = dict(req.parse_option(p) for p in o.params)
     previous = o.cid
     if o.cont:
         previous = rt.ledger.last_response_id(settings.profile)
         if previous is None:
-            raise UsageError(f"no earlier conversation to continue for profile '{settings.profile}'", hint="ask once without -c first")
+            raise UsageError(
+                f"no earlier conversation to continue for profile '{settings.profile}'",
+                hint="ask once without -c first",
+            )
     opts = req.Options(
         model=settings.model,
         api=settings.api,
@@ -124,7 +129,9 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
     body = req.build_body(prompt, opts)
     plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback)
     if budget is not None and previous:
-        rt.notice("note: --max-cost counts this prompt only; the earlier turns of the conversation are billed again as input")
+        rt.notice(
+            "note: --max-cost counts this prompt only; the earlier turns of the conversation are billed again as input"
+        )
     if o.dry_run:
         url = f"{settings.base_url}{req.ENDPOINTS[opts.api].removeprefix('/v1')}"
         return DryRun(body, url, plan, opts.api)
@@ -144,7 +151,9 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
 # ------------------------------------------------------------------ sending
 
 
-def _call(rt: Runtime, body: dict[str, Any], opts: req.Options, prompt: Any, o: AskOptions, display: Callable[[bool], Display]) -> Answer:
+def _call(
+    rt: Runtime, body: dict[str, Any], opts: req.Options, prompt: Any, o: AskOptions, display: Callable[[bool], Display]
+) -> Answer:
     """Send, with the fallbacks the API's refusals allow (no streaming, no flex)."""
     try:
         return _send(rt, body, opts, o.streaming, display)
@@ -175,7 +184,9 @@ def flex_capacity(exc: ApiError) -> bool:
     return "rate limit reached" not in text and "quota" not in text and "too large" not in text
 
 
-def _send(rt: Runtime, body: dict[str, Any], opts: req.Options, streaming: bool, display: Callable[[bool], Display]) -> Answer:
+def _send(
+    rt: Runtime, body: dict[str, Any], opts: req.Options, streaming: bool, display: Callable[[bool], Display]
+) -> Answer:
     from o4cli.core.ask import answer as answer_mod
 
     view = display(streaming)
@@ -206,7 +217,9 @@ def _send(rt: Runtime, body: dict[str, Any], opts: req.Options, streaming: bool,
 # ------------------------------------------------------------------ after
 
 
-def _finish(rt: Runtime, command: str, answer: Answer, opts: req.Options, plan: req.Plan, started: float, *, schema: bool) -> AskResult:
+def _finish(
+    rt: Runtime, command: str, answer: Answer, opts: req.Options, plan: req.Plan, started: float, *, schema: bool
+) -> AskResult:
     """Price what arrived, decide the error it amounts to, record the ledger row."""
     seconds = time.monotonic() - started
     usage, estimated = answer.usage, not answer.usage_known
@@ -243,17 +256,26 @@ def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row:
         rt,
         "this call was",
         lambda ledger: ledger.record_request(
-            command=command, profile=rt.settings.profile, endpoint=req.ENDPOINTS[opts.api], duration_s=round(seconds, 3), **row
+            command=command,
+            profile=rt.settings.profile,
+            endpoint=req.ENDPOINTS[opts.api],
+            duration_s=round(seconds, 3),
+            **row,
         ),
     )
 
 
-def _record_failure(rt: Runtime, command: str, opts: req.Options, exc: O4Error, seconds: float, status: str = "error") -> None:
+def _record_failure(
+    rt: Runtime, command: str, opts: req.Options, exc: O4Error, seconds: float, status: str = "error"
+) -> None:
     """A refused or failed call is a ledger row too (no tokens billed)."""
-    _record(
-        rt, command, opts, seconds, usage=Usage(), cost_usd=None, pricing="flex" if opts.flex else "standard", status=status,
-        extra={"error": exc.message, "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None)},
-    )  # fmt: skip
+    extra = {
+        "error": exc.message,
+        "status": getattr(exc, "status", None),
+        "request_id": getattr(exc, "request_id", None),
+    }
+    pricing = "flex" if opts.flex else "standard"
+    _record(rt, command, opts, seconds, usage=Usage(), cost_usd=None, pricing=pricing, status=status, extra=extra)
 
 
 def incomplete_error(answer: Answer, usage: Usage, opts: req.Options) -> ApiError:

@@ -22,9 +22,9 @@ from typing import IO, Any
 
 from o4cli.core import catalog
 from o4cli.core.ask import request
+from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
 from o4cli.core.problems import Problem
-from o4cli.core.ask.prompt import Prompt, load_image
 
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file
@@ -95,8 +95,7 @@ def input_hash(path: Path, defaults: Defaults, limits: Limits, salt: str = "") -
 
 
 def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for n, raw in enumerate(fh, start=1):
-        yield n, raw
+    yield from enumerate(fh, start=1)
 
 
 def _detect(path: Path) -> str:
@@ -157,7 +156,9 @@ class _Sharder:
             self.fh = None
 
 
-def prepare(path: Path, defaults: Defaults, limits: Limits, *, folder: Path | None = None, source: str | None = None) -> Prepared:
+def prepare(
+    path: Path, defaults: Defaults, limits: Limits, *, folder: Path | None = None, source: str | None = None
+) -> Prepared:
     """Check every line; write the request lines into shard files under ``folder``."""
     prep = Prepared(source=source or str(path), format=_detect(path))
     model_entry = catalog.find(defaults.model)
@@ -190,7 +191,11 @@ def prepare(path: Path, defaults: Defaults, limits: Limits, *, folder: Path | No
                 tokens = max(1, len(data) // 4)
                 worst = _worst_output(body, entry)
                 if limits.queue_tokens is not None and tokens > limits.queue_tokens:
-                    prep.problems.append(Problem(n, f"~{tokens:,} input tokens alone exceed the batch queue limit of {limits.queue_tokens:,}"))
+                    prep.problems.append(
+                        Problem(
+                            n, f"~{tokens:,} input tokens alone exceed the batch queue limit of {limits.queue_tokens:,}"
+                        )
+                    )
                     continue
                 if prep.problems:
                     # Keep checking the rest, but write nothing once a line is bad.
@@ -252,7 +257,9 @@ def _json_object(n: int, text: bytes, prep: Prepared) -> dict[str, Any] | None:
     return obj
 
 
-def _batch_line(n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
+def _batch_line(
+    n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int]
+) -> tuple[str, bytes, dict[str, Any]] | None:
     obj = _json_object(n, text, prep)
     if obj is None:
         return None
@@ -283,7 +290,9 @@ def _batch_line(n: int, text: bytes, prep: Prepared, fixed: str | None, seen: di
     elif prep.model is None:
         prep.model = model
     elif model != prep.model:
-        prep.problems.append(Problem(n, f"mixed models: {model} here, {prep.model} before (the Batch API takes one model a file)"))
+        prep.problems.append(
+            Problem(n, f"mixed models: {model} here, {prep.model} before (the Batch API takes one model a file)")
+        )
         ok = False
     key = INPUT_KEYS[url]
     if not body.get(key):
@@ -305,7 +314,9 @@ def _body(prep: Prepared, defaults: Defaults, text: str, system: str | None, ima
     return request.build_body(Prompt(text=text, system=system, images=images), opts)
 
 
-def _prompt_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
+def _prompt_line(
+    n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]
+) -> tuple[str, bytes, dict[str, Any]] | None:
     try:
         prompt = text.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -318,7 +329,9 @@ def _prompt_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: 
     return custom_id, _request_line(custom_id, prep.endpoint or "", body), body
 
 
-def _prompt_json_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]) -> tuple[str, bytes, dict[str, Any]] | None:
+def _prompt_json_line(
+    n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]
+) -> tuple[str, bytes, dict[str, Any]] | None:
     obj = _json_object(n, text, prep)
     if obj is None:
         return None
@@ -328,7 +341,12 @@ def _prompt_json_line(n: int, text: bytes, prep: Prepared, defaults: Defaults, s
         return None
     unknown = set(obj) - {"prompt", "custom_id", "system", "image"}
     if unknown:
-        prep.problems.append(Problem(n, f"unknown fields: {', '.join(sorted(unknown))} (a prompt line takes prompt, custom_id, system, image)"))
+        prep.problems.append(
+            Problem(
+                n,
+                f"unknown fields: {', '.join(sorted(unknown))} (a prompt line takes prompt, custom_id, system, image)",
+            )
+        )
         return None
     custom_id = obj.get("custom_id", f"line-{n}")
     if not _check_id(n, custom_id, seen, prep):

@@ -23,6 +23,7 @@ from o4cli.core.http.api import Api
 from o4cli.core.ledger import Job, record
 from o4cli.core.runtime import Runtime
 
+
 @dataclass
 class Outcome:
     """Where each custom_id's result is, across a batch and its retries."""
@@ -148,7 +149,9 @@ def retries_of(rt: Runtime, batch_id: str) -> list[Job]:
     return chain
 
 
-def gather(rt: Runtime, batch_ids: list[str], seen: list[dict[str, Any]] | None) -> tuple[Outcome, list[str] | None, list[dict[str, Any]]]:
+def gather(
+    rt: Runtime, batch_ids: list[str], seen: list[dict[str, Any]] | None
+) -> tuple[Outcome, list[str] | None, list[dict[str, Any]]]:
     """Download and merge the results of batches (and their retries), recording each once."""
     merged = Outcome()
     ids: list[str] | None = []
@@ -249,7 +252,10 @@ def results(rt: Runtime, o: ResultsOptions, seen: list[dict[str, Any]] | None = 
     outcome, ids, finals = gather(rt, batch_ids, seen)
     ok_lines: Iterator[bytes] = ordered(ids, outcome.ok)
     if o.text:
-        ok_lines = (f"{json.loads(line)['custom_id']}\t{one_line(answer_text(line))}\n".encode() for line in ordered(ids, outcome.ok))
+        ok_lines = (
+            f"{json.loads(line)['custom_id']}\t{one_line(answer_text(line))}\n".encode()
+            for line in ordered(ids, outcome.ok)
+        )
     report = ResultsReport(finals=finals, output=o.output, errors=o.errors)
     if out_path:
         write_atomic_lines(out_path, ok_lines)

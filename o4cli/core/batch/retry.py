@@ -28,7 +28,9 @@ class Retried:
 def retry(rt: Runtime, batch_id: str) -> Retried:
     job = rt.ledger.job_by_remote(batch_id)
     if job is None or not job.state.get("path"):
-        raise UsageError(f"{batch_id} is not in this ledger: o4 retries only batches it submitted", hint="o4 batch list")
+        raise UsageError(
+            f"{batch_id} is not in this ledger: o4 retries only batches it submitted", hint="o4 batch list"
+        )
     shard = Path(job.state["path"])
     if not shard.exists():
         raise UsageError(f"the ledger's copy of {batch_id}'s input ({shard}) is gone")
@@ -61,11 +63,18 @@ def retry(rt: Runtime, batch_id: str) -> Retried:
     resumed = bool(jobs)
     if not jobs:
         jobs = record_shards(
-            rt.ledger, prep, digest, profile=rt.settings.profile, label=f"retry of {batch_id}", extra_state={"retry_of": batch_id}
+            rt.ledger,
+            prep,
+            digest,
+            profile=rt.settings.profile,
+            label=f"retry of {batch_id}",
+            extra_state={"retry_of": batch_id},
         )
     else:
         rt.notice("resuming the earlier retry of these lines")
     rt.notice(f"{count:,} requests of {batch_id} to send again")
     window = batch.get("completion_window") or "24h"
-    jobs = run_submission(rt.api, rt.ledger, jobs, digest=digest, window=window, metadata={"o4_retry_of": batch_id}, notice=rt.notice)
+    jobs = run_submission(
+        rt.api, rt.ledger, jobs, digest=digest, window=window, metadata={"o4_retry_of": batch_id}, notice=rt.notice
+    )
     return Retried(batch_id, count, [j.remote_id for j in jobs if j.remote_id], resumed)

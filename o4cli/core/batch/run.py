@@ -134,12 +134,16 @@ def run(
         pricing = "flex" if o.flex else "standard"
         model = prep.model or settings.model
         price = catalog.price_for(model, pricing)
-        tally = _execute(rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress)
+        tally = _execute(
+            rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if spooled:
             spooled.unlink(missing_ok=True)
-    report = RunReport(tally, total, len(done), pricing, cost(tally.usage, price) if price else None, o.output, o.errors)
+    report = RunReport(
+        tally, total, len(done), pricing, cost(tally.usage, price) if price else None, o.output, o.errors
+    )
     report.error = _verdict(report, o)
     return report
 
@@ -164,7 +168,7 @@ def _execute(
                 "endpoint": item.url, "usage": usage, "cost_usd": cost(usage, p) if p and body else None,
                 "pricing": mode, "status": "ok" if status == 200 else "error", "response_id": (body or {}).get("id"),
                 "duration_s": round(seconds, 3),
-                "extra": {"custom_id": item.custom_id} if status == 200 else {"custom_id": item.custom_id, "status": status},
+                "extra": {"custom_id": item.custom_id, **({} if status == 200 else {"status": status})},
             }
         )  # fmt: skip
 
@@ -192,7 +196,9 @@ def _execute(
     )
     work.tally.total = total
     try:
-        tally = asyncio.run(work.run(_items(shard, done, o.flex), tick=tick, every=PROGRESS_LIVE if live else PROGRESS_PIPED))
+        tally = asyncio.run(
+            work.run(_items(shard, done, o.flex), tick=tick, every=PROGRESS_LIVE if live else PROGRESS_PIPED)
+        )
     except KeyboardInterrupt:
         tally = work.tally
         tally.interrupted = True
@@ -217,7 +223,8 @@ def _verdict(r: RunReport, o: RunOptions) -> O4Error | None:
     if t.interrupted:
         return Interrupted(
             f"interrupted: {t.done:,} done and kept; {r.left:,} not done",
-            hint="run the same command again to do the rest" + ("" if o.output else " (with -o FILE, finished ones are skipped)"),
+            hint="run the same command again to do the rest"
+            + ("" if o.output else " (with -o FILE, finished ones are skipped)"),
         )
     if t.failed:
         statuses = set(t.failed_status)
@@ -228,7 +235,8 @@ def _verdict(r: RunReport, o: RunOptions) -> O4Error | None:
             kind = NetworkError  # network or server errors only: exit 5
         return kind(
             f"{t.failed:,} requests failed after their retries" + (f" (see {o.errors})" if o.errors else ""),
-            hint="run the same command again to retry them" + ("" if o.errors else "; --errors FILE keeps their reasons"),
+            hint="run the same command again to retry them"
+            + ("" if o.errors else "; --errors FILE keeps their reasons"),
         )
     return None
 

@@ -214,7 +214,9 @@ class Runner:
                 except (OSError, ValueError, AttributeError):
                     pass
 
-    def _line(self, item: Item, status: int, body: Any, request_id: str | None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _line(
+        self, item: Item, status: int, body: Any, request_id: str | None, error: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {
             "id": f"batch_req_{uuid.uuid4().hex[:24]}",
             "custom_id": item.custom_id,
@@ -269,7 +271,9 @@ class Runner:
                 body = resp.json()
             except ValueError:
                 message = "the API answered 200 with a body that is not JSON"
-                return self._retry_or_fail(item, 0, {"code": "invalid_json", "message": message}, None, NetworkError(message))
+                return self._retry_or_fail(
+                    item, 0, {"code": "invalid_json", "message": message}, None, NetworkError(message)
+                )
             usage = Usage.from_api(body.get("usage"))
             # No settling against usage: the limit is charged what the request asked for
             # (its characters and its output cap) when it is admitted, as estimated here.
@@ -295,7 +299,9 @@ class Runner:
         if resp.status_code == 429 and not hopeless_429(error):
             self.tally.rate_limited += 1
             item.rate_limited += 1
-            wait = min(rate_limit_wait(resp.headers, error.message, item.rate_limited, self.rand()), MAX_PAUSE)  # a server asking for hours is asked again sooner
+            wait = min(
+                rate_limit_wait(resp.headers, error.message, item.rate_limited, self.rand()), MAX_PAUSE
+            )  # a server asking for hours is asked again sooner
             self.pacer.pause(wait)
             self.pacer.settle(item.tokens, 0)  # a refused request used nothing
             self.pacer.follow(resp.headers)  # after the refund: the header already leaves it out
@@ -312,7 +318,12 @@ class Runner:
             tick(self.tally)
 
     def _retry_or_fail(
-        self, item: Item, status: int, body: dict[str, Any], rid: str | None, error: O4Error,
+        self,
+        item: Item,
+        status: int,
+        body: dict[str, Any],
+        rid: str | None,
+        error: O4Error,
         headers: httpx.Headers | None = None,
     ) -> None:
         # The same rules as every other request (http.retry); a 429 that reaches here has
@@ -331,7 +342,9 @@ class Runner:
             self._write(self.errors, line)
         self.on_result(item, status, None, 0.0)
 
-    async def run(self, items: Iterator[Item], *, tick: Callable[[Tally], None] | None = None, every: float = 1.0) -> Tally:
+    async def run(
+        self, items: Iterator[Item], *, tick: Callable[[Tally], None] | None = None, every: float = 1.0
+    ) -> Tally:
         """Run until every item is done or failed, or a first Ctrl-C (then finish in-flight);
         ``tick`` is called every ``every`` seconds meanwhile (progress, ledger flushes)."""
         loop = asyncio.get_running_loop()

@@ -36,7 +36,9 @@ def progress(batch: dict[str, Any], now: float | None = None) -> Progress:
     counts = batch.get("request_counts") or {}
     total, completed, failed = (int(counts.get(k) or 0) for k in ("total", "completed", "failed"))
     created = batch.get("created_at")
-    ended = next((batch.get(k) for k in ("completed_at", "failed_at", "expired_at", "cancelled_at") if batch.get(k)), None)
+    ended = next(
+        (batch.get(k) for k in ("completed_at", "failed_at", "expired_at", "cancelled_at") if batch.get(k)), None
+    )
     elapsed = ((ended or now) - created) if created else None
     remaining = None
     started = batch.get("in_progress_at")
@@ -103,11 +105,17 @@ def status(
         sync_ledger(rt, batch)
         on_update(batch)
 
-    batch = watch(rt.api, bid, interval=interval, on_update=update, sleep=sleep) if watch_it else remote.get_batch(rt.api, bid)
+    batch = (
+        watch(rt.api, bid, interval=interval, on_update=update, sleep=sleep)
+        if watch_it
+        else remote.get_batch(rt.api, bid)
+    )
     sync_ledger(rt, batch)
     error = None
     if watch_it and batch.get("status") != "completed":
-        error = O4Error(f"batch {bid} ended {batch.get('status')}", hint=f"o4 batch results {bid} gives the part that finished")
+        error = O4Error(
+            f"batch {bid} ended {batch.get('status')}", hint=f"o4 batch results {bid} gives the part that finished"
+        )
     return BatchStatus(batch, progress(batch), error)
 
 

@@ -38,7 +38,9 @@ RESERVED_META = 3  # o4_input, o4_shard, o4_label
 # ------------------------------------------------------------ shared with run and retry
 
 
-def input_defaults(rt: Runtime, *, endpoint: str | None, system: str | None, max_output: int | None) -> batch_input.Defaults:
+def input_defaults(
+    rt: Runtime, *, endpoint: str | None, system: str | None, max_output: int | None
+) -> batch_input.Defaults:
     """What prompt lines become requests with: the profile, then the command's flags."""
     if max_output is not None and max_output < 16:
         raise UsageError("--max-output must be at least 16")
@@ -130,7 +132,8 @@ def check_budget(plan: Plan, budget: Decimal | None) -> None:
     if plan.worst_cost > budget:
         raise BudgetError(
             f"--max-cost {format_usd(budget)}: the worst case is {format_usd(plan.worst_cost)} at the batch price "
-            f"({prep.tokens:,} input tokens + {prep.worst_output:,} output tokens if every output budget is used); nothing was uploaded",
+            f"({prep.tokens:,} input tokens + {prep.worst_output:,} output tokens if every output budget is used); "
+            "nothing was uploaded",
             hint="set --max-output (it bounds each line's output), or raise --max-cost",
         )
 
@@ -202,13 +205,18 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
     )
     if limits.queue_tokens and prep.tokens > limits.queue_tokens:
         rt.notice(
-            f"note: ~{prep.tokens:,} input tokens exceed tier {settings.tier}'s batch queue of {limits.queue_tokens:,}; "
-            "shards beyond what the queue holds may fail with token_limit_exceeded: `o4 batch retry ID` sends them again"
+            f"note: ~{prep.tokens:,} input tokens exceed tier {settings.tier}'s batch queue of "
+            f"{limits.queue_tokens:,}; shards beyond what the queue holds may fail with token_limit_exceeded: "
+            "`o4 batch retry ID` sends them again"
         )
     jobs = [] if o.force else pending(rt.ledger, digest)
     before = bool(jobs) and all(j.remote_id for j in jobs)
     if jobs:
-        rt.notice("this input was submitted before (use --force to submit it again):" if before else "resuming the earlier submit of this input")
+        rt.notice(
+            "this input was submitted before (use --force to submit it again):"
+            if before
+            else "resuming the earlier submit of this input"
+        )
     else:
         jobs = record_shards(rt.ledger, prep, digest, profile=settings.profile, label=o.label or Path(source).name)
     jobs = run_submission(rt.api, rt.ledger, jobs, digest=digest, window=o.window, metadata=meta, notice=rt.notice)
@@ -326,7 +334,13 @@ def _ensure_uploaded(api: Api, ledger: Ledger, job: Job, digest: str, notice: Ca
 
 
 def _ensure_created(
-    api: Api, ledger: Ledger, job: Job, digest: str, window: str, metadata: dict[str, str], notice: Callable[[str], None]
+    api: Api,
+    ledger: Ledger,
+    job: Job,
+    digest: str,
+    window: str,
+    metadata: dict[str, str],
+    notice: Callable[[str], None],
 ) -> Job:
     if job.remote_id:
         return job
@@ -341,5 +355,7 @@ def _ensure_created(
         do=lambda: remote.create_batch(api, job.state["file_id"], job.endpoint or "/v1/responses", window, meta),
         what="batch", notice=notice, prefix=f"shard {job.shard}: ",
     )  # fmt: skip
-    ledger.update_job(job.id, status=found.get("status", "validating"), remote_id=found["id"], state={"batch_id": found["id"]})
+    ledger.update_job(
+        job.id, status=found.get("status", "validating"), remote_id=found["id"], state={"batch_id": found["id"]}
+    )
     return ledger.job(job.id)  # type: ignore[return-value]

@@ -6,7 +6,6 @@ from typing import Any
 
 from o4cli.core.documents import money, usage
 
-
 # ------------------------------------------------------------------ ask
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from o4cli.core import catalog
 from o4cli.core.documents import money, price
 
-
 # ------------------------------------------------------------------ config
 
 

@@ -41,8 +41,6 @@ def retryable_status(status: int) -> bool:
     return status in RETRY_STATUSES or status >= 500
 
 
-
-
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
     ms = _get(headers, "retry-after-ms")
@@ -88,10 +86,7 @@ def hopeless_429(error: ApiError) -> str | None:
         )
     text = (error.message or "").lower()
     if "request too large" in text or "must be reduced" in text:
-        return (
-            "this one request is larger than the tokens-per-minute limit: shorten the "
-            "input or lower --max-output"
-        )
+        return "this one request is larger than the tokens-per-minute limit: shorten the input or lower --max-output"
     return None
 
 
