@@ -229,7 +229,3 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Submit again even if th
 def model_flags(model: str | None, effort: Effort | None) -> dict[str, Any]:
     """-m/-e as settings overrides (highest in the resolution order)."""
     return {"model": model, "effort": effort.value if effort else None}
-
-
-def app_context(ctx: typer.Context, *, flags: dict[str, Any] | None = None, **given: Any) -> AppContext:  # TEMPORARY
-    return apply_globals(context(ctx, flags=flags), given)

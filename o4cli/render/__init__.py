@@ -119,19 +119,27 @@ class Out:
 
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         cells = [[_cell(v) for v in row] for row in rows]
+        need = 4  # the table's edges
         for i, name in enumerate(columns):
             keep = i == 0 or bool(_KEEP_HEADERS.search(name))
             longest = max([len(name), *(len(r[i]) for r in cells)]) if keep else None
+            least = longest or min(len(name), 4)  # others may wrap, never vanish
+            need += least + 2  # and the column's padding
             table.add_column(
                 name,
                 justify="left" if i == 0 else "right" if _numeric(rows, i) else "left",
                 no_wrap=keep,
-                min_width=longest,
+                min_width=least,
                 overflow="fold",
             )
         for i, row in enumerate(cells):
             table.add_row(*row, style="bold" if i == highlight_row else None)
-        self.console().print(table)
+        con = self.console()
+        if need > con.width:
+            # Too narrow for the whole ids and every other column: rich would drop columns.
+            # Draw it at the width it needs and let the terminal wrap the lines instead.
+            con.width = need
+        con.print(table)
 
     def fields(self, pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """Key/value lines: an aligned grid on a terminal; ``key: value`` when piped."""

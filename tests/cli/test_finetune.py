@@ -3,11 +3,10 @@
 import json
 import sqlite3
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-
 
 FAST = {"validating_files": 0.05, "queued": 0.05, "step": 0.05}
 GRADER = {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}", "reference": "{{item.answer}}", "operation": "eq"}
@@ -109,11 +108,11 @@ def test_validate_good_file_prints_statistics(o4, emu, tmp_path):
     train, _, g = rft_files(tmp_path, 11)
     r = o4("finetune", "validate", str(train), "--grader", str(g), "--json")
     assert r.code == 0, r.stderr
-    doc = json.loads(r.stdout)
+    doc = json.loads(r.stdout, parse_float=Decimal)
     assert doc["ok"] and doc["examples"] == 11 and doc["method"] == "reinforcement" and doc["problems"] == []
     t = doc["tokens"]
     assert 0 < t["min"] <= t["median"] <= t["max"] and t["total"] >= 11 * t["min"] and t["counting"] in ("heuristic", "o200k_base")
-    assert doc["cost"]["billing"] == "per_training_hour" and doc["cost"]["hourly_usd"] == "100" and doc["cost"]["usd"] is None
+    assert doc["cost"]["billing"] == "per_training_hour" and doc["cost"]["hourly_usd"] == 100 and doc["cost"]["usd"] is None
     assert "cannot be estimated from tokens" in doc["cost"]["note"]
     assert doc["grader"]["item_fields"] == ["item.answer"] and doc["grader"]["remote_check"] is None
     plain = o4("finetune", "validate", str(train), "--grader", str(g))
@@ -194,7 +193,8 @@ def test_validate_remote_check(o4, emu, tmp_path):
 
 def test_validate_usage_errors(o4, emu, tmp_path):
     train, _, g = rft_files(tmp_path, 3)
-    assert o4("finetune", "validate", str(tmp_path / "missing.jsonl")).code == 2
+    r = o4("finetune", "validate", str(tmp_path / "missing.jsonl"))
+    assert r.code == 2 and f"o4: error: {tmp_path / 'missing.jsonl'}: no such file" in r.stderr  # no metavar in it
     r = o4("finetune", "validate", str(train), "--method", "supervised", "--model", "o4-mini")
     assert r.code == 2 and "fine-tuned by reinforcement only" in r.stderr
     assert o4("finetune", "validate", str(train), "--method", "dpo", "--grader", str(g)).code == 2
@@ -272,7 +272,9 @@ def test_create_refuses_bad_input_and_uploads_nothing(o4, emu, tmp_path):
         (["--train", str(train), "--grader", str(g), "--suffix", "x" * 65], "--suffix takes 1 to 64"),
         (["--train", str(train), "--grader", str(g), "--metadata", "o4_input=x"], "o4's own"),
         (["--train", str(train), "--grader", str(g), "--seed", "-1"], ""),
-        (["--train", str(tmp_path / "none.jsonl"), "--grader", str(g)], "no such file"),
+        (["--train", str(tmp_path / "none.jsonl"), "--grader", str(g)], f"--train {tmp_path / 'none.jsonl'}: no such file"),
+        (["--train", str(train), "--valid", "nope.jsonl", "--grader", str(g)], "--valid nope.jsonl: no such file"),
+        (["--train", str(train), "--grader", "nope.json"], "--grader nope.json: no such file"),
     ]
     for args, message in cases:
         r = o4("finetune", "create", *args)
@@ -288,7 +290,9 @@ def test_create_dry_run_prints_the_request(o4, emu, tmp_path):
     r = o4("finetune", "create", "--train", str(train), "--valid", str(valid), "--grader", str(g), "--hp", "n_epochs=3", "--dry-run",
            extra_env={"OPENAI_API_KEY": None})  # fmt: skip
     assert r.code == 0, r.stderr
-    doc = json.loads(r.stdout)
+    doc = json.loads(r.stdout, parse_float=Decimal)
+    assert doc["dry_run"] is True and doc["id"] is None and doc["status"] is None and doc["model"] == "o4-mini-2025-04-16"
+    assert doc["cost"]["hourly_usd"] == 100 and "dry run: would upload train.jsonl" in r.stderr
     assert doc["request"]["training_file"] == "<upload of train.jsonl>" and doc["request"]["method"]["reinforcement"]["hyperparameters"] == {"n_epochs": 3}
     assert [f["examples"] for f in doc["files"]] == [3, 3] and doc["cost"]["epochs"] == 3
     assert emu.log == []
@@ -494,8 +498,9 @@ def test_status_watch_piped_prints_one_line_per_change(o4, emu, tmp_path):
 
 
 def test_status_watch_on_a_terminal_shows_a_live_view(o4, emu, env, tmp_path):
-    import pexpect
     import sys
+
+    import pexpect
 
     emu.ft_timing = {"validating_files": 0.1, "queued": 0.1, "step": 0.1}
     job_id = create(o4, tmp_path)
@@ -572,3 +577,99 @@ def test_api_refusals_and_unknown_jobs(o4, emu, tmp_path):
               body={"error": {"message": "Fine-tuning is not available for this organization.", "type": "invalid_request_error", "param": None, "code": None}})  # fmt: skip
     r = o4("finetune", "create", "--train", str(train), "--valid", str(valid), "--grader", str(g))
     assert r.code == 1 and "not available for this organization" in r.stderr
+
+
+# ------------------------------------------------------------------ the commands themselves
+
+COMMANDS = ("validate", "create", "status", "list", "events", "checkpoints", "cancel", "pause", "resume")
+
+
+def test_every_command_takes_the_global_options_and_its_help_shows_no_raw_types(o4):
+    import re
+
+    for name in COMMANDS:
+        r = o4("finetune", name, "--help", extra_env={"COLUMNS": "200"})
+        assert r.code == 0, (name, r.stderr)
+        opts = re.findall(r"^  (?:-\w, )?(--[\w-]+)", r.stdout, re.M)
+        assert opts[-6:] == ["--json", "--plain", "--quiet", "--profile", "--verbose", "--help"], (name, opts)
+        raw = re.findall(r"INTEGER|FLOAT|TEXT|<int range>|<float range>|BOOLEAN", r.stdout)
+        assert not raw, (name, raw, r.stdout)
+
+
+def test_global_options_work_after_every_command(o4, emu, env, tmp_path):
+    job_id = create(o4, tmp_path)
+    wait_until(emu, job_id, "succeeded")
+    for args in (["list"], ["status"], ["events"], ["checkpoints"]):
+        r = o4("finetune", *args, "--json", "-q", "--plain", "-p", "default", "-v")
+        assert r.code == 0, (args, r.stderr)
+        lines = r.stdout.splitlines()
+        docs = [json.loads(line) for line in lines] if args == ["events"] else [json.loads(r.stdout)]
+        assert docs and "GET " in r.stderr  # -v logged the requests; -q hid the notices
+    r = o4("finetune", "cancel", job_id, "--json", "-q")
+    assert r.code == 1 and "has already succeeded" in r.stderr
+
+
+# ------------------------------------------------------------------ the --json documents (the README's tables)
+
+JOB_VIEW = {"id", "status", "model", "method", "created_at", "finished_at", "training_file", "validation_file",
+            "trained_tokens", "fine_tuned_model", "suffix", "error"}  # fmt: skip
+SHAPES = {
+    "validate": {"file", "role", "examples", "bytes", "tokens", "method", "model", "ok", "cost", "grader", "problems", "warnings"},
+    "create": JOB_VIEW | {"submitted_before", "dry_run", "request", "files", "cost"},
+    "list": JOB_VIEW | {"label", "in_ledger"},
+    "status": {"object", "id", "status", "model", "method", "created_at", "finished_at", "training_file", "validation_file",
+               "trained_tokens", "fine_tuned_model", "user_provided_suffix", "error", "metadata", "latest_metrics"},  # fmt: skip
+    "event": {"object", "id", "created_at", "level", "message", "type", "data"},
+    "checkpoint": {"object", "id", "created_at", "step_number", "fine_tuned_model_checkpoint", "metrics", "fine_tuning_job_id"},
+    "cost": {"billing", "usd", "hourly_usd", "trained_tokens_per_epoch", "trained_tokens", "epochs", "note"},
+    "file": {"file", "role", "examples", "bytes", "tokens"},
+    "tokens": {"min", "median", "max", "total", "counting"},
+    "grader": {"file", "name", "type", "item_fields", "remote_check"},
+    "problem": {"file", "line", "reason"},
+}
+
+
+def load(r):
+    assert r.stdout.strip(), r.stderr
+    return json.loads(r.stdout, parse_float=Decimal)
+
+
+def test_every_document_has_one_shape(o4, emu, tmp_path):
+    train, valid, g = rft_files(tmp_path)
+    ok = load(o4("finetune", "validate", str(train), "--grader", str(g), "--json"))
+    bad_file = write_jsonl(tmp_path, "bad.jsonl", [rft_line(1), "", {"messages": []}])
+    r = o4("finetune", "validate", str(bad_file), "--grader", str(g), "--json")
+    bad = load(r)  # one document: validate's own, with ok false (no error document after it)
+    assert r.code == 2 and bad["ok"] is False and "error" not in bad
+    for doc in (ok, bad):
+        assert set(doc) == SHAPES["validate"] and set(doc["cost"]) == SHAPES["cost"] and set(doc["tokens"]) == SHAPES["tokens"]
+        assert set(doc["grader"]) == SHAPES["grader"]
+    assert bad["problems"] and all(set(p) == SHAPES["problem"] for p in bad["problems"] + bad["warnings"])
+    assert isinstance(ok["cost"]["hourly_usd"], int) and ok["cost"]["hourly_usd"] == 100  # money: a number
+
+    base = ("finetune", "create", "--train", str(train), "--valid", str(valid), "--grader", str(g))
+    dry = load(o4(*base, "--dry-run", "--json"))
+    made = load(o4(*base, "--json"))
+    before = load(o4(*base, "--json"))
+    waited = load(o4(*base, "--force", "--wait", "--interval", "0.05", "--json"))
+    for doc in (dry, made, before, waited):
+        assert set(doc) == SHAPES["create"] and set(doc["cost"]) == SHAPES["cost"]
+        assert all(set(f) == SHAPES["file"] for f in doc["files"]) and [f["role"] for f in doc["files"]] == ["training", "validation"]
+    assert (dry["dry_run"], made["dry_run"], dry["id"], made["status"]) == (True, False, None, "validating_files")
+    assert before["submitted_before"] and before["id"] == made["id"] and before["request"] == made["request"]
+    assert made["request"]["training_file"] == made["training_file"] and made["request"]["metadata"]["o4_input"]
+    assert waited["status"] == "succeeded" and waited["fine_tuned_model"] and waited["id"] != made["id"]
+
+    job_id = waited["id"]
+    st = load(o4("finetune", "status", job_id, "--json"))
+    assert SHAPES["status"] <= set(st) and set(st["latest_metrics"]) >= {"step", "total_steps"}
+    rows = load(o4("finetune", "list", "--json"))
+    assert len(rows) == 2 and all(set(r) == SHAPES["list"] for r in rows)
+    lines = o4("finetune", "events", job_id, "--json").stdout.splitlines()
+    assert lines and all(set(json.loads(x)) == SHAPES["event"] for x in lines)
+    points = load(o4("finetune", "checkpoints", job_id, "--json"))
+    assert points and all(set(p) == SHAPES["checkpoint"] for p in points)
+    emu.ft_timing = {"validating_files": 60, "queued": 60, "step": 1}
+    slow = load(o4(*base, "--force", "--json"))
+    acted = load(o4("finetune", "cancel", slow["id"], "--json"))
+    assert SHAPES["status"] - {"latest_metrics"} <= set(acted) and acted["status"] == "cancelled"

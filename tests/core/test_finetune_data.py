@@ -1,14 +1,16 @@
-"""finetune_data: every method's line rules, grader checks, hyperparameters, statistics
-(pure, in tables); plus the pure helpers of core.finetune (request body, hash, metrics)."""
+"""core.finetune.data: every method's line rules, grader checks, hyperparameters, statistics
+(pure, in tables); plus the pure helpers of create and jobs (request body, hash, metrics)."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from o4cli.core import finetune as ft
-from o4cli.core import finetune_data as fd
 from o4cli.core.errors import UsageError
+from o4cli.core.finetune import create as ftc
+from o4cli.core.finetune import data as fd
+from o4cli.core.finetune import jobs as ftj
 
 U = {"role": "user", "content": "What is 2 + 2?"}
 D = {"role": "developer", "content": "Answer with a number."}
@@ -271,12 +273,14 @@ def test_models_and_methods():
 def test_training_cost_says_what_it_can(tmp_path):
     rep = fd.check_file(write(tmp_path, [{"messages": [U, A]}] * 10), "supervised")
     rft = fd.training_cost("reinforcement", "o4-mini-2025-04-16", rep, {})
-    assert rft["billing"] == "per_training_hour" and rft["hourly_usd"] == "100" and rft["usd"] is None
+    assert rft.billing == "per_training_hour" and rft.hourly_usd == Decimal("100") and rft.usd is None
+    assert "($100/h for o4-mini-2025-04-16)" in rft.note and "cannot be estimated from tokens" in rft.note
     sft = fd.training_cost("supervised", "gpt-4.1-mini-2025-04-14", rep, {"n_epochs": 3})
     total = rep.token_stats()["total"]
-    assert sft["trained_tokens_per_epoch"] == total and sft["trained_tokens"] == 3 * total and sft["usd"] is None
-    assert "no training price" in sft["note"]
-    assert fd.training_cost("supervised", "x", rep, {})["trained_tokens"] is None
+    assert sft.trained_tokens_per_epoch == total and sft.trained_tokens == 3 * total and sft.usd is None
+    assert f"~{total:,} tokens an epoch, ~{3 * total:,} over 3 epochs" in sft.note and "no training price" in sft.note
+    auto = fd.training_cost("supervised", "x", rep, {})
+    assert auto.trained_tokens is None and "n_epochs auto" in auto.note
 
 
 # ------------------------------------------------------------------ core.finetune, pure parts
@@ -284,28 +288,28 @@ def test_training_cost_says_what_it_can(tmp_path):
 
 def test_request_body_and_input_hash(tmp_path):
     train = write(tmp_path, [{"messages": [U]}], "t.jsonl")
-    plan = ft.Plan("o4-mini-2025-04-16", "reinforcement", train, None, SC, {"n_epochs": 2, "reasoning_effort": "low"}, "math", 3, {"team": "x"})
-    body = ft.request_body(plan, "file-1", None, "tag")
+    plan = ftc.Plan("o4-mini-2025-04-16", "reinforcement", train, None, SC, {"n_epochs": 2, "reasoning_effort": "low"}, "math", 3, {"team": "x"})
+    body = ftc.request_body(plan, "file-1", None, "tag")
     assert body == {
         "model": "o4-mini-2025-04-16", "training_file": "file-1", "suffix": "math", "seed": 3,
         "method": {"type": "reinforcement", "reinforcement": {"grader": SC, "hyperparameters": {"n_epochs": 2, "reasoning_effort": "low"}}},
         "metadata": {"team": "x", "o4_input": "tag"},
     }  # fmt: skip
-    sft = ft.request_body(ft.Plan("gpt-4.1-mini-2025-04-14", "supervised", train), "file-1", "file-2", "t")
+    sft = ftc.request_body(ftc.Plan("gpt-4.1-mini-2025-04-14", "supervised", train), "file-1", "file-2", "t")
     assert sft["method"] == {"type": "supervised", "supervised": {}} and sft["validation_file"] == "file-2"
-    h = ft.input_hash(plan)
-    assert h == ft.input_hash(plan)
+    h = ftc.input_hash(plan)
+    assert h == ftc.input_hash(plan)
     plan.hyperparameters = {"n_epochs": 3}
-    assert ft.input_hash(plan) != h
+    assert ftc.input_hash(plan) != h
     train.write_text(train.read_text() + "\n")
     plan.hyperparameters = {"n_epochs": 2, "reasoning_effort": "low"}
-    assert ft.input_hash(plan) != h
+    assert ftc.input_hash(plan) != h
 
 
 def test_metrics_of_events():
     rft = {"type": "metrics", "data": {"step": 3, "total_steps": 10, "scores": {"train_reward_mean": 0.5, "graders": {}}, "full_valid_mean_reward": 0.4, "flag": True}}
-    assert ft.metrics_of(rft) == {"step": 3, "total_steps": 10, "full_valid_mean_reward": 0.4, "train_reward_mean": 0.5}
+    assert ftj.metrics_of(rft) == {"step": 3, "total_steps": 10, "full_valid_mean_reward": 0.4, "train_reward_mean": 0.5}
     sft = {"type": "metrics", "data": {"step": 1, "train_loss": 1.2, "valid_loss": 1.3}}
-    assert ft.metrics_of(sft) == {"step": 1, "train_loss": 1.2, "valid_loss": 1.3}
-    assert ft.metrics_of({"type": "message", "data": {"step": 1}}) is None
-    assert ft.metric_keys([{"step": 1, "zeta": 1, "valid_loss": 1, "train_reward_mean": 1}]) == ["train_reward_mean", "valid_loss", "zeta"]
+    assert ftj.metrics_of(sft) == {"step": 1, "train_loss": 1.2, "valid_loss": 1.3}
+    assert ftj.metrics_of({"type": "message", "data": {"step": 1}}) is None
+    assert ftj.metric_keys([{"step": 1, "zeta": 1, "valid_loss": 1, "train_reward_mean": 1}]) == ["train_reward_mean", "valid_loss", "zeta"]

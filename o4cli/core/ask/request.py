@@ -43,7 +43,8 @@ def parse_option(item: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise UsageError(
-            f"-o {item!r}: expected KEY=VALUE", hint='for example -o store=false or -o metadata=\'{"run":"1"}\''
+            f"--param {item!r}: expected KEY=VALUE",
+            hint='for example --param store=false or --param metadata=\'{"run":"1"}\'',
         )
     try:
         value = json.loads(raw)
@@ -97,7 +98,7 @@ def check_model_rules(opts: Options) -> catalog.Model | None:
         top = key.split(".")[0]
         if top in model.rejected_params:
             raise UsageError(
-                f"-o {key}: {model.id} does not accept '{top}': {model.rejected_params[top]}",
+                f"--param {key}: {model.id} does not accept '{top}': {model.rejected_params[top]}",
             )
     if opts.effort and opts.effort not in model.efforts:
         raise UsageError(f"--effort {opts.effort}: {model.id} takes {', '.join(model.efforts)}")

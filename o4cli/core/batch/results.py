@@ -117,7 +117,9 @@ def answer_text(line: bytes) -> str:
     parts = []
     for item in body.get("output") or []:
         if item.get("type") == "message":
-            parts.extend(p.get("text", "") for p in item.get("content") or [] if p.get("type") == "output_text")
+            for p in item.get("content") or []:
+                if p.get("type") in ("output_text", "refusal"):
+                    parts.append(p.get("text") or p.get("refusal") or "")
     return "".join(parts)
 
 
@@ -134,8 +136,8 @@ def error_entry(line: bytes) -> tuple[str, str, str]:
 
 
 def one_line(text: str) -> str:
-    """An answer on one TSV line: backslash, newline and tab escaped."""
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+    """An answer on one TSV line: backslash, newline, carriage return and tab escaped."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 def retries_of(rt: Runtime, batch_id: str) -> list[Job]:

@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -37,6 +38,7 @@ FSYNC_EVERY = 2.0  # seconds
 MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given up
 MAX_PAUSE = 120.0  # seconds: the longest pause a 429 buys
 START_MARGIN = 1.0  # seconds of refill the buckets start short of full
+LINE_START = re.compile(rb'^\{\s*"id"\s*:\s*"batch_req_')  # how every output line o4 writes begins
 
 
 @dataclass
@@ -61,8 +63,9 @@ def estimate_tokens(body: dict[str, Any]) -> int:
 def read_done(path: Path) -> set[str]:
     """custom_ids already in an output file of ``batch run``.
 
-    Only a torn last line (no newline: a crash mid-write) is cut off. A file whose
-    complete lines are not Batch-format output lines is someone else's: refused, untouched.
+    Only a torn last line (no newline: a crash mid-write) is cut off, and only when it
+    starts like one of o4's lines. A file whose lines are not Batch-format output lines is
+    someone else's: refused, untouched.
     """
     done: set[str] = set()
     if not path.exists() or path.stat().st_size == 0:
@@ -71,7 +74,12 @@ def read_done(path: Path) -> set[str]:
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
-                break  # the torn last line
+                if LINE_START.match(raw):
+                    break  # the torn last line of a crash mid-write
+                raise UsageError(
+                    f"-o {path}: line {n} is not a batch output line; o4 appends to its own output only",
+                    hint="give another -o FILE (the file was not changed)",
+                )
             try:
                 obj = json.loads(raw)
             except ValueError:

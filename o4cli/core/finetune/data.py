@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from o4cli.core import catalog
-from o4cli.core.problems import Problem
 from o4cli.core.errors import UsageError
 from o4cli.core.finetune.graders import GraderReport, ItemPath, check_grader, load_grader  # noqa: F401 - re-exported
+from o4cli.core.problems import Problem
 from o4cli.core.tokens import MESSAGE_OVERHEAD, count_text
 
 METHODS = ("reinforcement", "supervised", "dpo")
@@ -40,6 +40,7 @@ MIN_EXAMPLES = {("supervised", "training"): 10, ("dpo", "training"): 10}
 RFT_ROLES = frozenset({"developer", "user", "assistant", "tool"})
 CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+
 
 @dataclass(frozen=True)
 class Hp:
@@ -54,9 +55,18 @@ class Hp:
         return f"{what} {low}" + (f" and <= {self.hi:g}" if self.hi is not None else "") + ", or auto"
 
 
-_COMMON = {"n_epochs": Hp(int, 1, 50), "batch_size": Hp(int, 1, 256), "learning_rate_multiplier": Hp(float, 0, None, True)}
+_COMMON = {
+    "n_epochs": Hp(int, 1, 50),
+    "batch_size": Hp(int, 1, 256),
+    "learning_rate_multiplier": Hp(float, 0, None, True),
+}
 HYPERPARAMETERS: dict[str, dict[str, Hp]] = {
-    "reinforcement": {**_COMMON, "compute_multiplier": Hp(float, 0.00001, 10, True), "eval_interval": Hp(int, 1, None), "eval_samples": Hp(int, 1, None)},
+    "reinforcement": {
+        **_COMMON,
+        "compute_multiplier": Hp(float, 0.00001, 10, True),
+        "eval_interval": Hp(int, 1, None),
+        "eval_samples": Hp(int, 1, None),
+    },
     "supervised": dict(_COMMON),
     "dpo": {**_COMMON, "beta": Hp(float, 0, 2, True)},
 }
@@ -85,7 +95,11 @@ def parse_hyperparameters(items: list[str], method: str) -> dict[str, int | floa
             value = spec.kind(raw) if spec.kind is float else int(raw, 10)
         except ValueError:
             raise UsageError(f"--hp {key}={raw}: expected {spec.describe()}") from None
-        if not math.isfinite(value) or (value <= spec.lo if spec.lo_open else value < spec.lo) or (spec.hi is not None and value > spec.hi):
+        if (
+            not math.isfinite(value)
+            or (value <= spec.lo if spec.lo_open else value < spec.lo)
+            or (spec.hi is not None and value > spec.hi)
+        ):
             raise UsageError(f"--hp {key}={raw}: out of range; expected {spec.describe()}")
         out[key] = value
     return out
@@ -134,7 +148,12 @@ class FileReport:
         t = sorted(self.tokens)
         if not t:
             return {"min": 0, "median": 0, "max": 0, "total": 0}
-        return {"min": t[0], "median": t[len(t) // 2] if len(t) % 2 else (t[len(t) // 2 - 1] + t[len(t) // 2]) // 2, "max": t[-1], "total": sum(t)}
+        return {
+            "min": t[0],
+            "median": t[len(t) // 2] if len(t) % 2 else (t[len(t) // 2 - 1] + t[len(t) // 2]) // 2,
+            "max": t[-1],
+            "total": sum(t),
+        }
 
 
 def check_file(path: Path, method: str, *, role: str = "training", grader: GraderReport | None = None) -> FileReport:
@@ -211,7 +230,9 @@ def _content(m: dict[str, Any], where: str, texts: list[str], *, optional: bool 
         yield f"{where}.content: a string or a list of content parts"
 
 
-def _messages(msgs: Any, where: str, roles: frozenset[str], texts: list[str], *, system_hint: bool = False) -> Iterator[str]:
+def _messages(
+    msgs: Any, where: str, roles: frozenset[str], texts: list[str], *, system_hint: bool = False
+) -> Iterator[str]:
     if not isinstance(msgs, list) or not msgs:
         yield f"{where}: missing or empty (a list of messages)"
         return
@@ -222,7 +243,11 @@ def _messages(msgs: Any, where: str, roles: frozenset[str], texts: list[str], *,
             continue
         role = m.get("role")
         if role not in roles:
-            yield f"{w}.role: 'system' is not supported: use 'developer'" if role == "system" and system_hint else f"{w}.role: {role!r} is not one of {', '.join(sorted(roles))}"
+            yield (
+                f"{w}.role: 'system' is not supported: use 'developer'"
+                if role == "system" and system_hint
+                else f"{w}.role: {role!r} is not one of {', '.join(sorted(roles))}"
+            )
             continue
         tool_calls = role == "assistant" and bool(m.get("tool_calls") or m.get("function_call"))
         yield from _content(m, w, texts, optional=tool_calls)
@@ -244,7 +269,10 @@ def _rft_line(obj: dict[str, Any], texts: list[str]) -> Iterator[str]:
     msgs = obj.get("messages")
     yield from _messages(msgs, "messages", RFT_ROLES, texts, system_hint=True)
     if isinstance(msgs, list) and msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") != "user":
-        yield f"messages: the last message must be the user's, not {msgs[-1].get('role')!r} (the model answers it and the grader scores the answer)"
+        yield (
+            f"messages: the last message must be the user's, not {msgs[-1].get('role')!r} "
+            "(the model answers it and the grader scores the answer)"
+        )
     yield from _tools(obj, texts)
 
 
@@ -285,31 +313,46 @@ def _dpo_line(obj: dict[str, Any], texts: list[str]) -> Iterator[str]:
 # ------------------------------------------------------------------ cost
 
 
-def training_cost(method: str, model: str, report: FileReport, hp: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TrainingCost:
+    """What can be said of a job's training cost before it runs.
+
+    o4 knows no training price per token, and reinforcement jobs bill training hours,
+    which cannot be estimated from tokens: so ``usd`` is always ``None`` for now, and
+    ``note`` says in a sentence what is known."""
+
+    billing: str  # "per_training_hour" (reinforcement) or "per_trained_token"
+    model: str
+    epochs: int | str  # n_epochs, or "auto"
+    hourly_usd: Decimal | None = None  # reinforcement: the price of a training hour, when o4 knows it
+    trained_tokens_per_epoch: int | None = None  # supervised, dpo: the files' tokens
+    trained_tokens: int | None = None  # ... times n_epochs, when n_epochs is given
+    usd: Decimal | None = None
+
+    @property
+    def note(self) -> str:
+        if self.billing == "per_training_hour":
+            if self.hourly_usd is None:
+                return "billed per training hour plus grader tokens; o4 knows no hourly price for this model"
+            return (
+                f"billed per training hour (${self.hourly_usd}/h for {self.model}) plus the grader model's tokens; "
+                "the hours cannot be estimated from tokens"
+            )
+        per_epoch = self.trained_tokens_per_epoch or 0
+        over = (
+            f", ~{self.trained_tokens:,} over {self.epochs} epochs"
+            if self.trained_tokens
+            else " (n_epochs auto: the API picks the epochs)"
+        )
+        return f"~{per_epoch:,} tokens an epoch{over}; o4's catalog has no training price for {self.model}"
+
+
+def training_cost(method: str, model: str, report: FileReport, hp: dict[str, Any]) -> TrainingCost:
     """What can be said of the training cost before the job runs."""
     epochs = hp.get("n_epochs", "auto")
-    per_epoch = report.token_stats()["total"]
     if method == "reinforcement":
         rate = RFT_HOURLY_USD if catalog.find(model) is catalog.O4_MINI else None
-        return {
-            "billing": "per_training_hour",
-            "usd": None,
-            "hourly_usd": str(rate) if rate else None,
-            "trained_tokens_per_epoch": None,
-            "epochs": epochs,
-            "note": (f"billed per training hour (${rate}/h for {model}) plus the grader model's tokens; "
-                     "the hours cannot be estimated from tokens" if rate else
-                     "billed per training hour plus grader tokens; o4 knows no hourly price for this model"),
-        }  # fmt: skip
+        return TrainingCost("per_training_hour", model, epochs, hourly_usd=rate)
+    per_epoch = report.token_stats()["total"]
     trained = per_epoch * epochs if isinstance(epochs, int) else None
-    return {
-        "billing": "per_trained_token",
-        "usd": None,
-        "hourly_usd": None,
-        "trained_tokens_per_epoch": per_epoch,
-        "trained_tokens": trained,
-        "epochs": epochs,
-        "note": f"~{per_epoch:,} tokens an epoch"
-        + (f", ~{trained:,} over {epochs} epochs" if trained else " (n_epochs auto: the API picks the epochs)")
-        + f"; o4's catalog has no training price for {model}",
-    }
+    return TrainingCost("per_trained_token", model, epochs, trained_tokens_per_epoch=per_epoch, trained_tokens=trained)

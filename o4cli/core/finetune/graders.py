@@ -89,7 +89,13 @@ class GraderReport:
     def summary(self) -> str:
         kind = self.grader.get("type", "?")
         if kind == "multi" and isinstance(self.grader.get("graders"), dict):
-            kind += " (" + ", ".join(f"{k}: {v.get('type', '?')}" for k, v in self.grader["graders"].items() if isinstance(v, dict)) + ")"
+            kind += (
+                " ("
+                + ", ".join(
+                    f"{k}: {v.get('type', '?')}" for k, v in self.grader["graders"].items() if isinstance(v, dict)
+                )
+                + ")"
+            )
         return f"{self.grader.get('name', '?')}: {kind}"
 
 
@@ -144,7 +150,9 @@ def _grader(g: Any, where: str, r: GraderReport, *, in_multi: bool = False) -> N
         for key in ("input", "reference"):
             if key in g:
                 _template_string(g[key], f"{where}.{key}", r)
-        enum_key, values = ("operation", STRING_OPERATIONS) if kind == "string_check" else ("evaluation_metric", SIMILARITY_METRICS)
+        enum_key, values = (
+            ("operation", STRING_OPERATIONS) if kind == "string_check" else ("evaluation_metric", SIMILARITY_METRICS)
+        )
         if enum_key in g and g[enum_key] not in values:
             r.problems.append(f"{where}.{enum_key}: {g[enum_key]!r} is not one of {', '.join(values)}")
     elif kind in ("score_model", "label_model"):
@@ -165,13 +173,15 @@ def _template_string(value: Any, where: str, r: GraderReport) -> None:
         return
     for expr in _TEMPLATE.findall(value):
         head = re.match(r"[A-Za-z_]*", expr).group(0)  # type: ignore[union-attr]
-        rest = expr[len(head):]
+        rest = expr[len(head) :]
         segments: list[str | int] = []
         pos = 0
         for m in _SEGMENT.finditer(rest):
             if m.start() != pos:
                 break
-            segments.append(m.group(1) if m.group(1) is not None else int(m.group(2)) if m.group(2) is not None else m.group(3))
+            segments.append(
+                m.group(1) if m.group(1) is not None else int(m.group(2)) if m.group(2) is not None else m.group(3)
+            )
             pos = m.end()
         if pos != len(rest) or (head in ("item", "sample") and not segments):
             r.problems.append(f"{where}: cannot read the template {{{{{expr}}}}}")
@@ -191,7 +201,9 @@ def _model_grader(g: dict[str, Any], where: str, r: GraderReport, kind: str) -> 
     if "model" in g and not isinstance(model, str):
         r.problems.append(f"{where}.model: a model id string")
     elif isinstance(model, str) and model not in GRADER_MODELS:
-        r.warnings.append(f"{where}.model: {model!r} is not among the grader models OpenAI lists ({', '.join(GRADER_MODELS)})")
+        r.warnings.append(
+            f"{where}.model: {model!r} is not among the grader models OpenAI lists ({', '.join(GRADER_MODELS)})"
+        )
     msgs = g.get("input")
     if "input" in g and (not isinstance(msgs, list) or not msgs):
         r.problems.append(f"{where}.input: a non-empty list of messages")
@@ -234,7 +246,9 @@ def _model_grader(g: dict[str, Any], where: str, r: GraderReport, kind: str) -> 
                 r.problems.append(f"{where}.passing_labels: {extra!r} are not in labels")
         return
     rng = g.get("range")
-    if "range" in g and not (isinstance(rng, list) and len(rng) == 2 and all(_number(x) for x in rng) and rng[0] < rng[1]):
+    if "range" in g and not (
+        isinstance(rng, list) and len(rng) == 2 and all(_number(x) for x in rng) and rng[0] < rng[1]
+    ):
         r.problems.append(f"{where}.range: two numbers [low, high] with low < high")
     params = g.get("sampling_params")
     if params is None:
@@ -252,13 +266,17 @@ def _model_grader(g: dict[str, Any], where: str, r: GraderReport, kind: str) -> 
             continue
         elif key == "reasoning_effort" and val not in GRADER_EFFORTS:
             r.problems.append(f"{pw}: {val!r} is not one of {', '.join(GRADER_EFFORTS)}")
-        elif key in ("seed", "max_completions_tokens") and (not isinstance(val, int) or isinstance(val, bool) or (key != "seed" and val < 1)):
+        elif key in ("seed", "max_completions_tokens") and (
+            not isinstance(val, int) or isinstance(val, bool) or (key != "seed" and val < 1)
+        ):
             r.problems.append(f"{pw}: a{' positive' if key != 'seed' else 'n'} integer")
         elif key in ("top_p", "temperature") and not _number(val):
             r.problems.append(f"{pw}: a number")
     reasoning = isinstance(model, str) and model.startswith(("o1", "o3", "o4"))
     if reasoning and any(params.get(k) not in (None, 1, 1.0) for k in ("temperature", "top_p")):
-        r.problems.append(f"{where}.sampling_params: {model} is a reasoning model: leave temperature and top_p at their defaults")
+        r.problems.append(
+            f"{where}.sampling_params: {model} is a reasoning model: leave temperature and top_p at their defaults"
+        )
     if isinstance(model, str) and not reasoning and params.get("reasoning_effort") is not None:
         r.problems.append(f"{where}.sampling_params.reasoning_effort: {model} is not a reasoning model")
 
@@ -266,7 +284,9 @@ def _model_grader(g: dict[str, Any], where: str, r: GraderReport, kind: str) -> 
 def _python_grader(g: dict[str, Any], where: str, r: GraderReport) -> None:
     src = g.get("source")
     if "image_tag" in g and g["image_tag"] not in PYTHON_IMAGE_TAGS:
-        r.warnings.append(f"{where}.image_tag: {g['image_tag']!r} is not a known image ({', '.join(PYTHON_IMAGE_TAGS)})")
+        r.warnings.append(
+            f"{where}.image_tag: {g['image_tag']!r} is not a known image ({', '.join(PYTHON_IMAGE_TAGS)})"
+        )
     if not isinstance(src, str):
         if "source" in g:
             r.problems.append(f"{where}.source: Python source as a string")
@@ -326,10 +346,12 @@ def _formula_problem(formula: str, names: set[str]) -> str | None:
     while pos < len(formula.rstrip()):
         m = _FORMULA_TOKEN.match(formula, pos)
         if not m:
-            return f"unexpected {formula[pos:].strip()[:10]!r} (operators + - * / ^, functions {', '.join(FORMULA_FUNCTIONS)})"
+            functions = ", ".join(FORMULA_FUNCTIONS)
+            return f"unexpected {formula[pos:].strip()[:10]!r} (operators + - * / ^, functions {functions})"
         word = m.group(2)
         if word and word not in names and word not in FORMULA_FUNCTIONS:
-            return f"{word!r} is neither a grader ({', '.join(sorted(names)) or 'none'}) nor a function ({', '.join(FORMULA_FUNCTIONS)})"
+            graders, functions = ", ".join(sorted(names)) or "none", ", ".join(FORMULA_FUNCTIONS)
+            return f"{word!r} is neither a grader ({graders}) nor a function ({functions})"
         out.append("**" if m.group(3) == "^" else m.group(0))
         pos = m.end()
     try:

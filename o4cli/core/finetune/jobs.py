@@ -38,7 +38,9 @@ def get_job(api: Api, job_id: str) -> dict[str, Any]:
     return api.request_json("GET", f"fine_tuning/jobs/{job_id}")
 
 
-def list_jobs(api: Api, *, limit: int = 20, after: str | None = None, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+def list_jobs(
+    api: Api, *, limit: int = 20, after: str | None = None, metadata: dict[str, str] | None = None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"limit": limit}
     if after:
         params["after"] = after
@@ -138,6 +140,16 @@ def metrics_of(event: dict[str, Any]) -> dict[str, float] | None:
     return out
 
 
+def latest_metrics(api: Api, job_id: str) -> dict[str, float] | None:
+    """The numbers of the job's newest ``metrics`` event (among its newest 100 events)."""
+    page = list_events(api, job_id, limit=100)
+    for event in page.get("data") or []:
+        metrics = metrics_of(event) if isinstance(event, dict) else None
+        if metrics is not None:
+            return metrics
+    return None
+
+
 def metric_keys(rows: list[dict[str, Any]]) -> list[str]:
     """The metric names of ``rows``, well-known ones first."""
     seen = {k for r in rows for k in r if k not in ("step", "total_steps")}
@@ -166,8 +178,8 @@ def watch(
             return job
         changed = events or job.get("status") != last
         last = job.get("status")
+        wait = interval if changed else min(wait * 2, top)  # a change: look again soon
         sleep(wait)
-        wait = interval if changed else min(wait * 2, top)
 
 
 def sync(ledger: Ledger, job: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiE
     elif isinstance(body, dict) and isinstance(body.get("error"), str):
         message = body["error"]
     else:
-        text = resp.text.strip().replace("\n", " ")
+        text = scrub(resp.text.strip().replace("\n", " "), secret)  # before the cut: a cut key would slip by
         message = text[:200] + ("…" if len(text) > 200 else "") if text else resp.reason_phrase
     message = scrub(message, secret)
     status = resp.status_code
@@ -129,17 +129,14 @@ class Api:
             self.notice(f"{what}, retrying in {d.delay:.1f} s")
         self.sleep(d.delay)
 
-    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
-        """Send with retries; return a successful response or raise an O4Error.
-
-        ``retry=False`` for requests that must not be sent twice blindly (creating a
-        batch or uploading a file): the caller checks what arrived instead."""
+    def _sent(self, method: str, path: str, send: Callable[[], httpx.Response], retry: bool) -> httpx.Response:
+        """``send()`` until a successful response, retrying what the rules allow."""
         retries = 0
         while True:
             started = time.monotonic()
             headers: httpx.Headers | None = None
             try:
-                resp = self.client.request(method, path.lstrip("/"), **kwargs)
+                resp = send()
             except httpx.TransportError as exc:
                 error: O4Error = self._transport_error(exc)
                 self.log(f"{method} {self._url(path)} -> {error.message}")
@@ -147,9 +144,18 @@ class Api:
                 self._log_response(method, path, resp, started)
                 if resp.is_success:
                     return resp
+                resp.read()  # a streamed error body, to read what it says
+                resp.close()
                 error, headers = error_from_response(resp, self.settings.api_key), resp.headers
             self._after_failure(error, retries, headers, retry)
             retries += 1
+
+    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        """Send with retries; return a successful response or raise an O4Error.
+
+        ``retry=False`` for requests that must not be sent twice blindly (creating a
+        batch or uploading a file): the caller checks what arrived instead."""
+        return self._sent(method, path, lambda: self.client.request(method, path.lstrip("/"), **kwargs), retry)
 
     def request_json(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> Any:
         """``request`` and parse the JSON body; a garbled body is a server error
@@ -173,26 +179,9 @@ class Api:
     @contextmanager
     def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
         """A streamed response; retried only before the response starts."""
-        retries = 0
-        while True:
-            started = time.monotonic()
-            headers: httpx.Headers | None = None
-            request = self.client.build_request(method, path.lstrip("/"), **kwargs)
-            try:
-                resp = self.client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                error: O4Error = self._transport_error(exc)
-                self.log(f"{method} {self._url(path)} -> {error.message}")
-            else:
-                self._log_response(method, path, resp, started)
-                if resp.is_success:
-                    try:
-                        yield resp
-                    finally:
-                        resp.close()
-                    return
-                resp.read()
-                resp.close()
-                error, headers = error_from_response(resp, self.settings.api_key), resp.headers
-            self._after_failure(error, retries, headers)
-            retries += 1
+        request = self.client.build_request(method, path.lstrip("/"), **kwargs)
+        resp = self._sent(method, path, lambda: self.client.send(request, stream=True), True)
+        try:
+            yield resp
+        finally:
+            resp.close()

@@ -105,9 +105,12 @@ def decide(
     rand: float,
 ) -> Decision:
     """Whether to retry after ``error``, and how long to wait first."""
-    if headers is not None and _get(headers, "x-should-retry") == "false":
+    said = _get(headers, "x-should-retry") if headers is not None else None
+    if said == "false":
         return Decision(False, why="server said x-should-retry: false")
-    if isinstance(error, ApiError):
+    if said == "true":
+        pass  # the server knows best (as in OpenAI's SDKs): retried whatever the status
+    elif isinstance(error, ApiError):
         status = error.status or 0
         if not retryable_status(status):
             return Decision(False, why=f"{status} is not retried")
