@@ -1,4 +1,6 @@
-"""`o4 finetune ...` end to end against the emulator's Files and fine-tuning APIs."""
+"""`o4 finetune ...` end to end against the emulator's Files and fine-tuning APIs.
+
+The live view of `status --watch` in a real terminal: tests/e2e/test_terminal.py."""
 
 import json
 import sqlite3
@@ -491,23 +493,6 @@ def test_status_watch_piped_prints_one_line_per_change(o4, emu, tmp_path):
     job2 = create(o4, tmp_path, "--force")
     r = o4("finetune", "status", job2, "--watch", "--interval", "0.03", "-q")
     assert r.code == 1 and "failed: grader_error" in r.stderr and "status: failed" in r.stdout
-
-
-def test_status_watch_on_a_terminal_shows_a_live_view(o4, emu, env, tmp_path):
-    import pexpect
-    import sys
-
-    emu.ft_timing = {"validating_files": 0.1, "queued": 0.1, "step": 0.1}
-    job_id = create(o4, tmp_path)
-    child = pexpect.spawn(sys.executable, ["-m", "o4cli", "finetune", "status", job_id, "--watch", "--interval", "0.05"],
-                          env={**env, "OPENAI_API_KEY": "sk-test-o4cli-0123456789abcdefSECRET", "OPENAI_BASE_URL": emu.url},
-                          dimensions=(40, 120), encoding="utf-8", timeout=20)  # fmt: skip
-    child.expect(pexpect.EOF)
-    child.close()
-    out = child.before
-    assert child.exitstatus == 0, out
-    assert "\x1b[" in out and "train_reward_mean" in out and f"{job_id} · succeeded" in out
-    assert "Checkpoint created at step" in out
 
 
 def test_cancel_pause_resume_and_their_refusals(o4, emu, env, tmp_path):
