@@ -1,7 +1,6 @@
 """`o4 batch run`: now, in parallel, within the rate limits, resumable, nothing lost or doubled."""
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -58,13 +57,20 @@ def test_rate_limits_429s_lose_nothing_and_double_nothing(o4, emulator, tmp_path
 
 
 def test_client_pacing_avoids_429s(o4, emulator, tmp_path):
-    limiter = emulator.rate_limit(rpm=600, tpm=1_000_000, burst=0.005)
+    """Buckets like the API's (a minute's worth, refilled continuously) and --rpm to
+    match: 61 requests against a 60-request bucket. The last can only be served after
+    1 s of refill, so the limiter must hold the run back, and o4's own pacing keeps it
+    from ever meeting a 429 (16 requests in flight at most)."""
+    rpm, n = 60, 61
+    limiter = emulator.rate_limit(rpm=rpm, tpm=10_000_000)
     out = tmp_path / "out.jsonl"
-    started = time.monotonic()
-    r = o4("batch", "run", str(prompts(tmp_path, 12)), "-o", str(out), "--rpm", "600")
+    r = o4("batch", "run", str(prompts(tmp_path, n)), "-o", str(out), "--rpm", str(rpm), "--json")
     assert r.code == 0, r.stderr
-    assert len(ids(out)) == 12
-    assert time.monotonic() - started < 20
+    assert sorted(ids(out)) == sorted(f"line-{i}" for i in range(1, n + 1))
+    assert limiter.refused == 0 and limiter.served == n  # paced: not one 429
+    assert json.loads(r.stdout)["rate_limited"] == 0
+    span = emulator.received_at[-1] - emulator.received_at[0]
+    assert span >= (n - rpm) * 60 / rpm - 0.05  # the limit was really in force: 1 s of refill
 
 
 def test_server_errors_are_retried(o4, emulator, tmp_path):

@@ -49,10 +49,22 @@ def test_a_stream_cut_midway_keeps_what_arrived_and_exits_5(o4, emulator, env, a
     r = o4("stream", "--api", api, "x")
     assert r.code == 5, r.stderr
     assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
-    assert "the stream was cut" in r.stderr or "ended before the answer was complete" in r.stderr
+    assert "o4: error: the stream was cut: RemoteProtocolError: " in r.stderr  # the connection dropped
     assert "(estimated)" in r.stderr
     (row,) = ledger_rows(env)
     assert row["status"] == "cut" and row["estimated"] == 1 and row["output_tokens"] > 0
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_a_stream_that_ends_unfinished_keeps_what_arrived_and_exits_5(o4, emulator, env, api):
+    emulator.answer(text=LONG, end_after=5, chunk=4)  # a clean end of the HTTP body, no final event
+    r = o4("stream", "--api", api, "x")
+    assert r.code == 5, r.stderr
+    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) <= 20
+    assert "o4: error: the stream ended before the answer was complete" in r.stderr
+    assert "the stream was cut" not in r.stderr and "(estimated)" in r.stderr
+    (row,) = ledger_rows(env)
+    assert row["status"] == "cut" and row["estimated"] == 1
 
 
 def test_an_error_event_midway(o4, emulator, env):
