@@ -9,6 +9,9 @@ checks each against OpenAI's OpenAPI spec), and injects faults on demand::
     emu.fault(delay=3.0, path="/v1/models")                # a slow answer
 
 Faults are consumed in order by the requests they match (method and path prefix).
+A delayed request still waiting when ``reset()`` is called (the next test) is dropped
+unanswered: it never reaches another test's state. ``emu.wait_idle()`` waits until every
+request received so far has been answered (instead of sleeping "long enough").
 """
 
 from __future__ import annotations
@@ -54,6 +57,44 @@ class Fault:
         return (self.method is None or self.method == method) and (
             self.path is None or path.startswith(self.path)
         )
+
+
+class Clock:
+    """The time batches and fine-tuning jobs live by (``emu.clock()``, in seconds).
+
+    The wall clock's ``time.monotonic()`` until a test takes it over: ``freeze()`` stops
+    it, ``advance(s)`` moves it on (freezing it first), and ``tick_on_read = s`` moves it on
+    ``s`` at each GET of one batch or one fine-tuning job, before the answer: a client
+    that polls then sees every phase and step in order, however slow the machine is.
+    ``reset()`` gives every test a new wall clock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frozen: float | None = None
+        self.tick_on_read = 0.0
+
+    def __call__(self) -> float:
+        frozen = self._frozen
+        return time.monotonic() if frozen is None else frozen
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen is not None
+
+    def freeze(self) -> None:
+        with self._lock:
+            if self._frozen is None:
+                self._frozen = time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._frozen = (time.monotonic() if self._frozen is None else self._frozen) + seconds
+
+    def read(self) -> None:
+        """A GET of one batch or job: with ``tick_on_read`` set, time moves on now."""
+        if self.tick_on_read:
+            self.advance(self.tick_on_read)
 
 
 @dataclass
@@ -138,6 +179,9 @@ class Emulator:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.busy = threading.Condition()  # guards in_flight
+        self.in_flight = 0
+        self.dropped = threading.Event()  # set by reset(): delayed requests give up
         self.keys = {TEST_KEY}
         self.routes: list[Route] = []
         self._ids = itertools.count(1)
@@ -153,6 +197,8 @@ class Emulator:
     # ---------------------------------------------------------------- control
 
     def reset(self) -> None:
+        self.dropped.set()  # delayed requests of an earlier test end unanswered
+        self.dropped = threading.Event()
         with self.lock:
             self.faults: list[Fault] = []
             self.log: list[RecordedRequest] = []
@@ -161,6 +207,7 @@ class Emulator:
             self.scripts: list[Script] = []
             self.responses: dict[str, dict[str, Any]] = {}
             self.limiter: RateLimiter | None = None
+            self.clock = Clock()
         if hasattr(self, "files"):
             emulator_batch.reset_state(self)
         if hasattr(self, "ft_jobs") or hasattr(self, "ft_timing"):
@@ -182,6 +229,13 @@ class Emulator:
     def bodies(self, path: str = "") -> list[dict[str, Any]]:
         """The JSON bodies of the logged requests to ``path`` (prefix)."""
         return [json.loads(r.body) for r in self.log if r.path.startswith(path) and r.body[:1] == b"{"]
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until every request received so far has been answered (or dropped)."""
+        with self.busy:
+            if not self.busy.wait_for(lambda: self.in_flight == 0, timeout):
+                busy = self.in_flight
+                raise AssertionError(f"the emulator is still answering {busy} request(s) after {timeout} s")
 
     def route(self, method: str, pattern: str, handler: Callable[..., Reply]) -> None:
         self.routes.append((method, re.compile(pattern + r"$"), handler))
@@ -233,17 +287,29 @@ class Emulator:
         return None
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self.busy:
+            self.in_flight += 1
+        try:
+            self._handle(h)
+        finally:
+            with self.busy:
+                self.in_flight -= 1
+                self.busy.notify_all()
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
         path = h.path
         with self.lock:
             self.log.append(RecordedRequest(h.command, path, dict(h.headers.items()), body))
             self.received_at.append(time.monotonic())
+            dropped = self.dropped
         request_id = self.next_id("req_")
         bare = path.split("?", 1)[0]
         fault = self._take_fault(h.command, bare)
-        if fault and fault.delay:
-            time.sleep(fault.delay)
+        if fault and fault.delay and dropped.wait(fault.delay):
+            h.close_connection = True  # reset() came first: this test is over
+            return
         if fault and fault.garbage:
             return self._send(h, 200, b"<html>502 Bad Gateway</html>garbage{", request_id, {"Content-Type": "text/html"})
         if fault and fault.status:
@@ -290,7 +356,8 @@ class Emulator:
             pass
 
     def _send_stream(self, h: BaseHTTPRequestHandler, stream: Stream, request_id: str) -> None:
-        """Server-Sent Events, chunked; ``cut_after`` text deltas drops the connection."""
+        """Server-Sent Events, chunked; after ``cut_after`` text deltas the connection drops
+        (no terminating chunk), after ``end_after`` the stream ends cleanly but unfinished."""
         script = stream.script
         try:
             h.send_response(200)
@@ -305,6 +372,8 @@ class Emulator:
                     h.close_connection = True
                     h.connection.shutdown(2)  # mid-stream: no terminating chunk
                     return
+                if script.end_after is not None and deltas >= script.end_after:
+                    break  # a complete HTTP answer whose stream never says it is done
                 if script.error_event_after is not None and deltas >= script.error_event_after:
                     event = b'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error while streaming.","param":null,"sequence_number":99}\n\n'
                     script.error_event_after = None

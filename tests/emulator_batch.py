@@ -33,8 +33,9 @@ methods set by ``install``, also available as module functions taking ``emu``):
 * ``emu.put_file(data, filename="input.jsonl", purpose="batch") -> file object``
   stores a file without HTTP (fixtures for o4 commands).
 
-Timing: a batch's status is a function of the wall time elapsed since its creation,
-evaluated lazily whenever it is read (GET one, GET list, cancel, list files). With
+Timing: a batch's status is a function of the time elapsed since its creation on
+``emu.clock`` (the wall clock unless the test freezes, advances or ticks it per GET: see
+``tests.emulator.Clock``), evaluated lazily whenever it is read (GET one, GET list, cancel, list files). With
 phase lengths v, p, f: ``validating`` for [0, v); at v the input is validated (failed
 batches end there, ``failed_at`` = created + v); ``in_progress`` for [v, v+p), the
 first ``int(n * (t - v) / p)`` lines (input order) counting as processed, so
@@ -177,7 +178,7 @@ class BatchState:
         self.v, self.p, self.f = (
             max(0.0, float(timing[k])) for k in ("validating", "in_progress", "finalizing")
         )
-        self.t0 = time.monotonic()
+        self.t0 = emu.clock()
         self.created = time.time()
         self.status = "validating"
         self.stamps: dict[str, int | None] = dict.fromkeys(
@@ -569,6 +570,7 @@ def _get_batch(emu: Emulator, batch_id: str, **_: Any) -> Reply:
     b = emu.batches.get(batch_id)
     if b is None:
         return _no_such_batch(batch_id)
+    emu.clock.read()
     with b.lock:
         _advance(emu, b)
         return _reply(200, b.public())
@@ -596,7 +598,7 @@ def _cancel_batch(emu: Emulator, batch_id: str, **_: Any) -> Reply:
     if b is None:
         return _no_such_batch(batch_id)
     with b.lock:
-        now = time.monotonic()
+        now = emu.clock()
         _advance(emu, b, now)
         if b.final:
             return _error(400, f"Cannot cancel a batch with status '{b.status}'.", param="batch_id")
@@ -639,7 +641,7 @@ def _advance(emu: Emulator, b: BatchState, now: float | None = None) -> None:
     """Bring ``b`` to the status it has at ``now`` (caller holds ``b.lock``)."""
     if b.final:
         return
-    e = (time.monotonic() if now is None else now) - b.t0
+    e = (emu.clock() if now is None else now) - b.t0
     v, p, f = b.v, b.p, b.f
     if b.cancel_e is not None:
         if e >= b.cancel_e + f:

@@ -27,8 +27,10 @@ State and helpers on the emulator:
 * ``emu.grader_verdicts``: messages; each ``graders/validate`` call pops one and answers
   400 with it (empty: the grader is checked for type and required fields only).
 
-The clock: a job's state is a function of the *running* time since its creation (time
-while paused does not count), evaluated whenever it is read: ``validating_files`` for
+The clock: a job's state is a function of the *running* time since its creation on
+``emu.clock`` (time while paused does not count; the wall clock unless the test
+freezes, advances or ticks it per GET: see ``tests.emulator.Clock``), evaluated
+whenever it is read: ``validating_files`` for
 [0, v), ``queued`` for [v, v+q), ``running`` for [v+q, v+q+steps*s) with one metrics
 event per step and a checkpoint every ``eval_interval`` steps (and at the last), then
 ``succeeded`` with ``fine_tuned_model = ft:<model>:org-test:<suffix>:<id>``. Cancel ends
@@ -110,7 +112,7 @@ class FtJob:
         self.examples = examples
         self.created = time.time()
         self.run_base = 0.0  # running time accumulated before the last (re)start
-        self.run_from: float | None = time.monotonic()  # None while paused or ended
+        self.run_from: float | None = emu.clock()  # None while paused or ended
         self.paused_total = 0.0
         self.paused_at: float | None = None
         self.status = "validating_files"
@@ -157,7 +159,7 @@ class FtJob:
         """Bring the job to where it is at ``now`` (caller holds ``self.lock``)."""
         if self.status in FINAL:
             return
-        e = self.elapsed(time.monotonic() if now is None else now)
+        e = self.elapsed(self.emu.clock() if now is None else now)
         if self.phase == 0 and e >= self.v:
             if self.outcome.fail_validation:
                 msg = self.outcome.error_message or "The job failed due to an invalid training file. Invalid file format: line 1 is not valid."
@@ -248,7 +250,7 @@ class FtJob:
 
     def act(self, action: str) -> str | None:
         """Do ``action`` now; a message when the state does not allow it."""
-        now = time.monotonic()
+        now = self.emu.clock()
         self.advance(now)
         if self.status not in CAN[action]:
             allowed = " or ".join(CAN[action])
@@ -435,6 +437,7 @@ def _get(emu: Emulator, job_id: str, **_: Any) -> Reply:
     job = emu.ft_jobs.get(job_id)
     if job is None:
         return _no_job(job_id)
+    emu.clock.read()
     with job.lock:
         job.advance()
         return eb._reply(200, job.public())

@@ -26,6 +26,7 @@ class Script:
     error: dict[str, Any] | None = None  # for status failed
     error_event_after: int | None = None  # send an `error` event after N text deltas
     cut_after: int | None = None  # close the connection after N text deltas
+    end_after: int | None = None  # end the stream cleanly after N text deltas, before the final event
     delay: float = 0.0  # seconds between stream events
     chunk: int = 4  # characters per text delta
     service_tier: str | None = None  # what the "server" says it used

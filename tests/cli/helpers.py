@@ -1,10 +1,14 @@
 """Small helpers shared by the command tests."""
 
 import base64
-import time
 import re
 import sqlite3
+import time
 from pathlib import Path
+
+import pytest
+
+from tests.runner import PROCESS_MODE
 
 SUMMARY = re.compile(
     r"^o4-mini · in ~?[\d,]+ \([\d,]+ cached\) · out ~?[\d,]+ \([\d,]+ reasoning\) · ~?\$\d+\.\d{6}( \w+)?( \(estimated\))? · [\d.]+ s · \d+ tok/s$",
@@ -40,3 +44,10 @@ def wait_for_request(emulator, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not emulator.log and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+#: For tests that Ctrl-C the ``o4`` of this process (``tests.runner.ctrl_c_when``): with
+#: ``O4_TESTS_PROCESS=1`` o4 is another process, which the e2e twins in tests/e2e/ cover.
+in_process_only = pytest.mark.skipif(
+    PROCESS_MODE, reason="Ctrl-C of an in-process o4; O4_TESTS_PROCESS=1 runs real processes"
+)

@@ -1,15 +1,11 @@
 """`o4 batch run`: now, in parallel, within the rate limits, resumable, nothing lost or doubled."""
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
-from tests.cli.helpers import ledger_rows
-from tests.emulator import TEST_KEY
+from tests.cli.helpers import in_process_only, ledger_rows
+from tests.runner import ctrl_c_when
 
 
 def prompts(tmp_path: Path, n: int) -> Path:
@@ -19,15 +15,15 @@ def prompts(tmp_path: Path, n: int) -> Path:
 
 
 def ids(path: Path) -> list[str]:
-    return [json.loads(l)["custom_id"] for l in path.read_text().splitlines()]
+    return [json.loads(line)["custom_id"] for line in path.read_text().splitlines()]
 
 
 def test_runs_every_line_and_writes_batch_format(o4, emulator, env, tmp_path):
     out = tmp_path / "out.jsonl"
     r = o4("batch", "run", str(prompts(tmp_path, 8)), "-o", str(out), "--concurrency", "4")
     assert r.code == 0, r.stderr
-    lines = [json.loads(l) for l in out.read_text().splitlines()]
-    assert sorted(l["custom_id"] for l in lines) == sorted(f"line-{i}" for i in range(1, 9))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["custom_id"] for line in lines) == sorted(f"line-{i}" for i in range(1, 9))
     first = lines[0]
     assert first["id"].startswith("batch_req_") and first["error"] is None
     assert first["response"]["status_code"] == 200 and first["response"]["body"]["object"] == "response"
@@ -61,13 +57,20 @@ def test_rate_limits_429s_lose_nothing_and_double_nothing(o4, emulator, tmp_path
 
 
 def test_client_pacing_avoids_429s(o4, emulator, tmp_path):
-    limiter = emulator.rate_limit(rpm=600, tpm=1_000_000, burst=0.005)
+    """Buckets like the API's (a minute's worth, refilled continuously) and --rpm to
+    match: 61 requests against a 60-request bucket. The last can only be served after
+    1 s of refill, so the limiter must hold the run back, and o4's own pacing keeps it
+    from ever meeting a 429 (16 requests in flight at most)."""
+    rpm, n = 60, 61
+    limiter = emulator.rate_limit(rpm=rpm, tpm=10_000_000)
     out = tmp_path / "out.jsonl"
-    started = time.monotonic()
-    r = o4("batch", "run", str(prompts(tmp_path, 12)), "-o", str(out), "--rpm", "600")
+    r = o4("batch", "run", str(prompts(tmp_path, n)), "-o", str(out), "--rpm", str(rpm), "--json")
     assert r.code == 0, r.stderr
-    assert len(ids(out)) == 12
-    assert time.monotonic() - started < 20
+    assert sorted(ids(out)) == sorted(f"line-{i}" for i in range(1, n + 1))
+    assert limiter.refused == 0 and limiter.served == n  # paced: not one 429
+    assert json.loads(r.stdout)["rate_limited"] == 0
+    span = emulator.received_at[-1] - emulator.received_at[0]
+    assert span >= (n - rpm) * 60 / rpm - 0.05  # the limit was really in force: 1 s of refill
 
 
 def test_server_errors_are_retried(o4, emulator, tmp_path):
@@ -84,7 +87,7 @@ def test_failed_requests_go_to_errors_and_a_rerun_retries_them(o4, emulator, tmp
     p = prompts(tmp_path, 3)
     r = o4("batch", "run", str(p), "-o", str(out), "--errors", str(errs), "--concurrency", "1")
     assert r.code == 1 and "1 requests failed" in r.stderr
-    (err,) = [json.loads(l) for l in errs.read_text().splitlines()]
+    (err,) = [json.loads(line) for line in errs.read_text().splitlines()]
     assert err["response"]["status_code"] == 400 and err["response"]["body"]["error"]["code"] == "invalid_prompt"
     assert len(ids(out)) == 2
     r = o4("batch", "run", str(p), "-o", str(out), "--errors", str(errs))
@@ -92,23 +95,22 @@ def test_failed_requests_go_to_errors_and_a_rerun_retries_them(o4, emulator, tmp
     assert errs.read_text() == ""
 
 
-def test_ctrl_c_keeps_what_finished_and_a_rerun_completes(env, emulator, tmp_path):
-    emulator.fault(delay=0.4, path="/v1/responses", times=100)
+@in_process_only
+def test_ctrl_c_keeps_what_finished(o4, emulator, tmp_path):
+    """Ctrl-C once a first answer is written (to a real process: tests/e2e/test_signals.py)."""
+    emulator.fault(delay=0.4, path="/v1/responses", times=100)  # 30 lines, 2 at a time: 6 s
     out = tmp_path / "out.jsonl"
-    p = prompts(tmp_path, 30)
-    cmd = [sys.executable, "-m", "o4cli", "batch", "run", str(p), "-o", str(out), "--concurrency", "2"]
-    e = {**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}
-    proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    args = ("batch", "run", str(prompts(tmp_path, 30)), "-o", str(out), "--concurrency", "2")
+    interrupt = ctrl_c_when(lambda: out.exists() and out.read_text().count("\n") >= 1)
+    r = o4(*args)
+    interrupt.join()
+    assert r.code == 130, r.stderr
+    assert "interrupted" in r.stderr and "Traceback" not in r.stderr
     first = ids(out)
     assert 0 < len(first) < 30 and len(set(first)) == len(first)
     emulator.faults.clear()
-    r = subprocess.run(cmd, env=e, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
+    r = o4(*args)
+    assert r.code == 0, r.stderr
     assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 31))
 
 

@@ -5,8 +5,6 @@ import os
 import stat
 from pathlib import Path
 
-import pytest
-
 
 def cfg_path(env) -> Path:
     return Path(env["O4_CONFIG"])

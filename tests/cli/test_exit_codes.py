@@ -1,13 +1,10 @@
-"""Every exit code of design.md section 3 that the commands so far can reach."""
+"""Every exit code of design.md section 3 that the commands so far can reach.
 
-import signal
-import sys
-
-import pexpect
+130 from a real terminal's Ctrl-C to a real process: tests/e2e/test_signals.py."""
 
 from o4cli.core.errors import ExitCode
-from tests.cli.helpers import ledger_rows, wait_for_request
-from tests.emulator import TEST_KEY
+from tests.cli.helpers import in_process_only, ledger_rows
+from tests.runner import ctrl_c_when
 
 
 def test_exit_code_values_are_the_design_table():
@@ -47,31 +44,23 @@ def test_5_server(o4, emulator):
     assert o4("models", "list", "--remote").code == 5
 
 
-def test_130_ctrl_c_during_a_request(env, emulator):
+@in_process_only
+def test_130_ctrl_c_mid_request(o4, emulator):
     emulator.fault(delay=10)
-    child = pexpect.spawn(
-        sys.executable, ["-m", "o4cli", "models", "list", "--remote"],
-        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}, encoding="utf-8", timeout=20,
-    )
-    wait_for_request(emulator)
-    child.sendintr()
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 130, out
-    assert "Traceback" not in out
+    interrupt = ctrl_c_when(lambda: emulator.log)  # the request is out, its answer is not back
+    r = o4("models", "list", "--remote")
+    interrupt.join()
+    assert r.code == 130, r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
 
 
-def test_130_ctrl_c_while_ask_waits_is_recorded(env, emulator):
+@in_process_only
+def test_130_ctrl_c_while_ask_waits_records_it(o4, emulator, env):
     emulator.fault(delay=10, path="/v1/responses")
-    child = pexpect.spawn(
-        sys.executable, ["-m", "o4cli", "ask", "x"],
-        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}, encoding="utf-8", timeout=20,
-    )
-    wait_for_request(emulator)
-    child.sendintr()
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 130, out
-    assert "interrupted before the answer arrived" in out and "Traceback" not in out
+    interrupt = ctrl_c_when(lambda: emulator.log)
+    r = o4("ask", "x")
+    interrupt.join()
+    assert r.code == 130, r.stderr
+    assert "interrupted before the answer arrived" in r.stderr and "Traceback" not in r.stderr
     (row,) = ledger_rows(env)
     assert row["status"] == "interrupted" and row["command"] == "ask"

@@ -1,4 +1,6 @@
-"""`o4 finetune ...` end to end against the emulator's Files and fine-tuning APIs."""
+"""`o4 finetune ...` end to end against the emulator's Files and fine-tuning APIs.
+
+The live view of `status --watch` in a real terminal: tests/e2e/test_terminal.py."""
 
 import json
 import sqlite3
@@ -28,7 +30,7 @@ def rft_line(i: int, **extra) -> dict:
 
 def write_jsonl(tmp_path: Path, name: str, lines: list) -> Path:
     p = tmp_path / name
-    p.write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+    p.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
     return p
 
 
@@ -359,11 +361,11 @@ def test_lost_answers_are_found_not_repeated(o4, emu, tmp_path):
     o4("config", "set", "timeout", "0.5")
     emu.fault(delay=1.2, method="POST", path="/v1/files")
     assert o4(*args).code == 5
-    time.sleep(0.8)
+    emu.wait_idle()  # the upload is stored after the client gave up
     emu.fault(delay=1.2, method="POST", path="/v1/fine_tuning/jobs")
     r = o4(*args)
     assert r.code == 5 and "found the earlier upload" in r.stderr
-    time.sleep(0.8)
+    emu.wait_idle()  # and so is the job
     assert len(emu.ft_jobs) == 1
     r = o4(*args)
     assert r.code == 0, r.stderr
@@ -434,9 +436,9 @@ def test_status_list_events_checkpoints_after_success(o4, emu, env, tmp_path):
     ev = o4("finetune", "events", job_id)
     lines = ev.stdout.splitlines()
     assert "Created fine-tuning job" in lines[0] and "successfully completed" in lines[-1]
-    steps = [l for l in lines if "Step " in l]
+    steps = [line for line in lines if "Step " in line]
     assert [s.split("Step ")[1].split(":")[0] for s in steps] == [f"{i}/6" for i in range(1, 7)]
-    jl = [json.loads(l) for l in o4("finetune", "events", job_id, "--json").stdout.splitlines()]
+    jl = [json.loads(line) for line in o4("finetune", "events", job_id, "--json").stdout.splitlines()]
     assert len(jl) == len(lines) and all(e["object"] == "fine_tuning.job.event" for e in jl)
     assert [e["created_at"] for e in jl] == sorted(e["created_at"] for e in jl)
 
@@ -458,7 +460,7 @@ def test_long_jobs_page_through_events_and_checkpoints(o4, emu, tmp_path):
     (job_id,) = emu.ft_jobs
     lines = o4("finetune", "events", job_id).stdout.splitlines()
     assert len(lines) == len(emu.ft_jobs[job_id].events) > 300 and len(set(lines)) == len(lines)
-    assert [l.split("Step ")[1].split("/")[0] for l in lines if "Step " in l] == [str(i) for i in range(1, 251)]
+    assert [line.split("Step ")[1].split("/")[0] for line in lines if "Step " in line] == [str(i) for i in range(1, 251)]
     points = json.loads(o4("finetune", "checkpoints", job_id, "--json").stdout)
     assert [p["step_number"] for p in points] == list(range(2, 251, 2))
     pages = [x.path for x in emu.log if "/events" in x.path or "/checkpoints" in x.path]
@@ -472,7 +474,7 @@ def test_events_follow_streams_until_the_end(o4, emu, tmp_path):
     assert r.code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert "Created fine-tuning job" in lines[0] and "successfully completed" in lines[-1]
-    assert len(lines) == len(set(lines)) and sum("Step " in l for l in lines) == 6
+    assert len(lines) == len(set(lines)) and sum("Step " in line for line in lines) == 6
 
     emu.ft_outcome(fail_validation=True)
     job2 = create(o4, tmp_path, "--force")
@@ -482,37 +484,26 @@ def test_events_follow_streams_until_the_end(o4, emu, tmp_path):
 
 
 def test_status_watch_piped_prints_one_line_per_change(o4, emu, tmp_path):
-    emu.ft_timing = {"validating_files": 0.1, "queued": 0.1, "step": 0.08}
+    # The job lives on the emulator's clock, which moves one phase or step at each poll
+    # of the job (not with the wall clock): every poll sees a change, whatever the load.
+    emu.ft_timing = {"validating_files": 1, "queued": 1, "step": 1}
+    emu.clock.tick_on_read = 1.0
     job_id = create(o4, tmp_path)
     r = o4("finetune", "status", job_id, "--watch", "--interval", "0.03")
     assert r.code == 0, r.stderr
-    lines = [l for l in r.stderr.splitlines() if l.startswith(f"o4: {job_id}: ")]
+    head = f"o4: {job_id}: "
+    lines = [line.removeprefix(head) for line in r.stderr.splitlines() if line.startswith(head)]
     assert len(lines) == len(set(lines))  # a line per change, never a repeat
-    assert any(": running · step " in l for l in lines) and lines[-1].startswith(f"o4: {job_id}: succeeded · step 6/6")
+    assert lines[0] == "queued"
+    steps = [line.split(" · ")[1] for line in lines if line.startswith("running · ")]
+    assert steps == [f"step {i}/6" for i in range(1, 6)]  # each step once, in order
+    assert lines[-1].startswith("succeeded · step 6/6")
     assert "status: succeeded" in r.stdout and "\x1b[" not in r.stderr
 
     emu.ft_outcome(fail_at_step=2)
     job2 = create(o4, tmp_path, "--force")
     r = o4("finetune", "status", job2, "--watch", "--interval", "0.03", "-q")
     assert r.code == 1 and "failed: grader_error" in r.stderr and "status: failed" in r.stdout
-
-
-def test_status_watch_on_a_terminal_shows_a_live_view(o4, emu, env, tmp_path):
-    import sys
-
-    import pexpect
-
-    emu.ft_timing = {"validating_files": 0.1, "queued": 0.1, "step": 0.1}
-    job_id = create(o4, tmp_path)
-    child = pexpect.spawn(sys.executable, ["-m", "o4cli", "finetune", "status", job_id, "--watch", "--interval", "0.05"],
-                          env={**env, "OPENAI_API_KEY": "sk-test-o4cli-0123456789abcdefSECRET", "OPENAI_BASE_URL": emu.url},
-                          dimensions=(40, 120), encoding="utf-8", timeout=20)  # fmt: skip
-    child.expect(pexpect.EOF)
-    child.close()
-    out = child.before
-    assert child.exitstatus == 0, out
-    assert "\x1b[" in out and "train_reward_mean" in out and f"{job_id} · succeeded" in out
-    assert "Checkpoint created at step" in out
 
 
 def test_cancel_pause_resume_and_their_refusals(o4, emu, env, tmp_path):
@@ -527,11 +518,12 @@ def test_cancel_pause_resume_and_their_refusals(o4, emu, env, tmp_path):
 
     emu.ft_jobs[job_id].retime(validating_files=0, queued=0)
     wait_until(emu, job_id, "running")
+    emu.clock.freeze()  # from here the job moves only when the test says: it cannot end early
     r = o4("finetune", "pause", job_id)
     assert r.code == 0 and r.stdout == f"{job_id} paused\n", r.stderr
     emu.ft_job(job_id)
     n_events = len(emu.ft_jobs[job_id].events)
-    time.sleep(0.5)  # 2.5 steps' time: a paused job stays where it was
+    emu.clock.advance(10)  # 50 steps' time: a paused job stays where it was
     assert emu.ft_job(job_id)["status"] == "paused" and len(emu.ft_jobs[job_id].events) == n_events
     assert jobs_in_ledger(env)[0]["status"] == "paused"
     r = o4("finetune", "pause", job_id)

@@ -4,8 +4,9 @@ Retries, Retry-After, errors, exit codes, headers, --verbose and key redaction.
 """
 
 import json
-from email.utils import formatdate
 import time
+from email.utils import formatdate
+from itertools import pairwise
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.emulator import TEST_KEY
 
 def gaps(emulator):
     t = emulator.received_at
-    return [b - a for a, b in zip(t, t[1:])]
+    return [b - a for a, b in pairwise(t)]
 
 
 def test_remote_list_sends_auth_org_project_and_user_agent(o4, emulator):
@@ -49,13 +50,15 @@ def test_retry_after_ms_is_waited(o4, emulator):
 
 
 def test_retry_after_http_date_is_waited(o4, emulator):
-    # the date is made before o4 starts; whatever its start-up takes is already waited
-    emulator.fault(status=429, headers={"Retry-After": formatdate(time.time() + 4, usegmt=True)})
-    started = time.time()
+    # HTTP dates have whole seconds: this one is 2 to 3 s away, far more than the backoff
+    # o4 would use without it (0.5 s at most), and the retry must not come before it.
+    when = int(time.time()) + 3
+    emulator.fault(status=429, headers={"Retry-After": formatdate(when, usegmt=True)})
     r = o4("models", "list", "--remote")
     assert r.code == 0 and len(emulator.log) == 2
-    assert time.time() - started >= 3.0  # HTTP dates have 1 s resolution
-    assert gaps(emulator)[0] >= 0.5
+    wall = time.time() - time.monotonic()  # monotonic stamps to wall time
+    assert emulator.received_at[0] + wall < when - 1.0  # asked well before the date
+    assert emulator.received_at[1] + wall >= when - 0.01  # and again not before it
 
 
 def test_rate_limit_still_hit_after_retries_exits_4(o4, emulator):
@@ -194,7 +197,7 @@ def test_verbose_logs_requests_and_retries_without_the_key(o4, emulator):
     emulator.fault(status=500)
     r = o4("-v", "models", "list", "--remote")
     assert r.code == 0
-    lines = [l for l in r.stderr.splitlines() if l.startswith("o4: GET ")]
+    lines = [line for line in r.stderr.splitlines() if line.startswith("o4: GET ")]
     assert len(lines) == 2
     assert f"GET {emulator.url}/models -> 500 in " in lines[0] and "(request req_" in lines[0]
     assert "-> 200" in lines[1]

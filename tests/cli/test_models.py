@@ -1,10 +1,10 @@
-"""`o4 models list|show`: catalog facts, piped and in a real terminal."""
+"""`o4 models list|show`: catalog facts, piped (in a real terminal: tests/e2e/test_terminal.py)."""
 
 import json
+import re
 from decimal import Decimal
-import sys
 
-import pexpect
+from o4cli import __version__
 
 
 def test_show_json_has_the_catalog_facts(o4):
@@ -62,8 +62,11 @@ def test_list_piped_is_tsv(o4):
     assert lines[1].split("\t")[:3] == ["o4-mini", "200000", "100000"]
 
 
-def test_python_m_and_console_script_agree(o4):
-    assert o4("--version").stdout == "o4 0.1.0\n"
+def test_version_is_the_package_version(o4):
+    """`--version` is answered before typer; both entry points: tests/e2e/test_processes.py."""
+    r = o4("--version")
+    assert r.code == 0 and r.stdout == f"o4 {__version__}\n" and r.stderr == ""
+    assert re.fullmatch(r"o4 \d+\.\d+\.\d+\S*\n", r.stdout)
 
 
 def test_show_remote_adds_what_the_api_says(o4, emulator):
@@ -72,37 +75,15 @@ def test_show_remote_adds_what_the_api_says(o4, emulator):
     assert [r.path for r in emulator.log] == ["/v1/models/o4-mini"]
 
 
-def spawn(env, *args, **kw):
-    return pexpect.spawn(
-        sys.executable, ["-m", "o4cli", *args], env=env, encoding="utf-8", dimensions=(50, 120), timeout=20, **kw
-    )
+def test_plain_flag_and_no_color_piped(o4):
+    """--plain and NO_COLOR keep plain text; piped it is plain anyway (in a terminal:
+    tests/e2e/test_terminal.py::test_plain_flag_and_no_color_in_a_terminal)."""
+    r = o4("models", "show", "--plain")
+    assert r.code == 0 and "\x1b[" not in r.output and "snapshot: o4-mini-2025-04-16" in r.stdout
+    r = o4("models", "list", extra_env={"NO_COLOR": "1"})
+    assert r.code == 0 and "\x1b[" not in r.output and r.stdout.splitlines()[1].startswith("o4-mini\t")
 
 
-def test_show_in_a_terminal_is_a_rich_table(env):
-    child = spawn(env, "models", "show")
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 0
-    assert "\x1b[" in out  # styled
-    assert "\t" not in out
-    assert "200,000" in out  # thousands separators for people
-    assert "━" in out or "─" in out  # table rules
-
-
-def test_plain_flag_and_no_color_in_a_terminal(env):
-    child = spawn(env, "models", "show", "--plain")
-    out = child.read()
-    child.close()
-    assert "\x1b[" not in out and "snapshot: o4-mini-2025-04-16" in out
-    child = spawn({**env, "NO_COLOR": "1"}, "models", "list")
-    out = child.read()
-    child.close()
-    assert "\x1b[" not in out and "o4-mini" in out and "\t" not in out
-
-
-def test_error_in_a_terminal_is_red_and_piped_is_not(env, o4):
-    child = spawn(env, "models", "show", "gpt-9")
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 2 and "\x1b[31mo4: error:" in out
-    assert o4("models", "show", "gpt-9").stderr.startswith("o4: error: ")
+def test_error_piped_is_not_red(o4):
+    r = o4("models", "show", "gpt-9")
+    assert r.code == 2 and r.stderr.startswith("o4: error: ") and "\x1b[" not in r.stderr

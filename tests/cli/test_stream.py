@@ -1,17 +1,13 @@
-"""`o4 stream`: piped deltas, cuts, error events, fallbacks, Ctrl-C, and a real terminal."""
+"""`o4 stream`: piped deltas, cuts, error events, fallbacks and Ctrl-C.
+
+In a real terminal (live markdown) and Ctrl-C to a real process: tests/e2e/."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
-import pexpect
 import pytest
 
-from tests.cli.helpers import SUMMARY, ledger_rows, wait_for_request
-from tests.emulator import TEST_KEY
+from tests.cli.helpers import SUMMARY, in_process_only, ledger_rows
+from tests.runner import ctrl_c_when, live_stdout
 
 LONG = "The quick brown fox jumps over the lazy dog. " * 8
 
@@ -53,10 +49,22 @@ def test_a_stream_cut_midway_keeps_what_arrived_and_exits_5(o4, emulator, env, a
     r = o4("stream", "--api", api, "x")
     assert r.code == 5, r.stderr
     assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
-    assert "the stream was cut" in r.stderr or "ended before the answer was complete" in r.stderr
+    assert "o4: error: the stream was cut: RemoteProtocolError: " in r.stderr  # the connection dropped
     assert "(estimated)" in r.stderr
     (row,) = ledger_rows(env)
     assert row["status"] == "cut" and row["estimated"] == 1 and row["output_tokens"] > 0
+
+
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_a_stream_that_ends_unfinished_keeps_what_arrived_and_exits_5(o4, emulator, env, api):
+    emulator.answer(text=LONG, end_after=5, chunk=4)  # a clean end of the HTTP body, no final event
+    r = o4("stream", "--api", api, "x")
+    assert r.code == 5, r.stderr
+    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) <= 20
+    assert "o4: error: the stream ended before the answer was complete" in r.stderr
+    assert "the stream was cut" not in r.stderr and "(estimated)" in r.stderr
+    (row,) = ledger_rows(env)
+    assert row["status"] == "cut" and row["estimated"] == 1
 
 
 def test_an_error_event_midway(o4, emulator, env):
@@ -105,61 +113,30 @@ def test_rate_limit_then_success_before_the_stream_starts(o4, emulator):
     assert r.code == 0 and r.stdout == "Echo: x" and len(emulator.log) == 2
 
 
-def test_ctrl_c_keeps_what_arrived_records_it_exits_130(env, emulator):
-    emulator.answer(text=LONG, delay=0.03)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "o4cli", "stream", "x"],
-        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url},
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    wait_for_request(emulator)
-    time.sleep(0.5)  # some deltas have arrived
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130, err
-    assert out and LONG.startswith(out) and len(out) < len(LONG)
-    assert "interrupted" in err and "Traceback" not in err
+@in_process_only
+def test_ctrl_c_mid_stream_keeps_what_arrived(o4, emulator, env):
+    """Ctrl-C once the answer has started (to a real process: tests/e2e/test_signals.py)."""
+    emulator.answer(text=LONG, delay=0.05)  # 90 deltas: the stream lasts 4.5 s
+    interrupt = ctrl_c_when(lambda: live_stdout())
+    r = o4("stream", "x")
+    interrupt.join()
+    assert r.code == 130, r.stderr
+    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
+    assert "interrupted" in r.stderr and "Traceback" not in r.stderr
     (row,) = ledger_rows(env)
     assert row["status"] == "interrupted" and row["estimated"] == 1
-
-
-def spawn(env, emulator, *args):
-    return pexpect.spawn(
-        sys.executable, ["-m", "o4cli", *args],
-        env={**env, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url},
-        encoding="utf-8", dimensions=(40, 100), timeout=20,
-    )
 
 
 MARKDOWN = "# Plan\n\nFirst **bold** step.\n\n- one\n- two\n\n```python\nprint('hi')\n```\n\nDone."
 
 
-def test_terminal_renders_markdown_summary_and_summary_line(env, emulator):
+@pytest.mark.parametrize("command", ["stream", "ask"])
+@pytest.mark.parametrize("plain", [[], ["--plain"]])
+def test_markdown_piped_is_the_raw_text(o4, emulator, command, plain):
+    """Piped (with or without --plain) the markdown is not rendered: the answer byte for
+    byte, no escapes (rendered in a terminal: tests/e2e/test_terminal.py)."""
     emulator.answer(text=MARKDOWN, summary="Considering the plan.", chunk=3)
-    child = spawn(env, emulator, "stream", "plan it")
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 0, out
-    assert "**bold**" not in out and "\x1b[1m" in out  # bold rendered, not raw markdown
-    assert "# Plan" not in out and "Plan" in out
-    assert "•" in out and "one" in out  # list bullets
-    assert "print('hi')" in out or "print" in out
-    assert "thinking: " in out and "Considering the plan." in out
-    assert "\x1b[2m" in out  # the summary is dimmed
-    assert "o4-mini · in " in out and " tok/s" in out
-
-
-def test_terminal_ask_renders_markdown(env, emulator):
-    emulator.answer(text=MARKDOWN)
-    child = spawn(env, emulator, "ask", "plan it")
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 0 and "**bold**" not in out and "\x1b[1m" in out
-
-
-def test_terminal_plain_stream_is_raw(env, emulator):
-    emulator.answer(text=MARKDOWN)
-    child = spawn(env, emulator, "stream", "--plain", "plan it")
-    out = child.read()
-    child.close()
-    assert "**bold**" in out and "```python" in out
+    r = o4(command, *plain, "plan it")
+    assert r.code == 0, r.stderr
+    assert r.stdout == MARKDOWN and "\x1b[" not in r.output
+    assert "Considering the plan." not in r.output  # a summary shows in a terminal only

@@ -1,12 +1,9 @@
-"""`o4 usage` on a ledger filled by real commands against the emulator."""
+"""`o4 usage` on a ledger filled by real commands against the emulator.
+
+The table in a real terminal: tests/e2e/test_terminal.py."""
 
 import json
-import sys
 from decimal import Decimal
-
-import pexpect
-
-from tests.emulator import TEST_KEY
 
 
 def fill(o4, emulator, tmp_path):
@@ -52,11 +49,3 @@ def test_since(o4, emulator, tmp_path):
 def test_empty_ledger_says_so(o4):
     r = o4("usage")
     assert r.code == 0 and r.stdout == "" and "no calls recorded" in r.stderr
-
-
-def test_usage_table_in_a_terminal(o4, emulator, env):
-    assert o4("ask", "x").code == 0
-    child = pexpect.spawn(sys.executable, ["-m", "o4cli", "usage"], env=env, encoding="utf-8", dimensions=(30, 120))
-    out = child.read()
-    child.close()
-    assert child.exitstatus == 0 and "\t" not in out and "total" in out and "$" in out

@@ -12,7 +12,7 @@ D = Defaults(model="o4-mini", effort="low")
 
 def write(tmp_path: Path, lines: list, name="in.jsonl") -> Path:
     p = tmp_path / name
-    p.write_text("".join((json.dumps(l) if not isinstance(l, str) else l) + "\n" for l in lines))
+    p.write_text("".join((json.dumps(line) if not isinstance(line, str) else line) + "\n" for line in lines))
     return p
 
 
@@ -27,7 +27,7 @@ def test_plain_text_one_prompt_a_line_with_stable_ids(tmp_path):
     prep = prepare(p, D, Limits(), folder=tmp_path)
     assert prep.format == "text" and prep.problems == []
     assert prep.custom_ids == ["line-1", "line-3"]
-    lines = [json.loads(l) for l in (tmp_path / "shard-1.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "shard-1.jsonl").read_text().splitlines()]
     assert lines[0] == {"custom_id": "line-1", "method": "POST", "url": "/v1/responses",
                         "body": {"model": "o4-mini", "input": "first prompt", "reasoning": {"effort": "low"}}}
     assert prepare(p, D, Limits()).custom_ids == prep.custom_ids  # same file, same ids

@@ -20,7 +20,7 @@ SC = {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}"
 
 def write(tmp_path: Path, lines: list, name: str = "in.jsonl") -> Path:
     p = tmp_path / name
-    p.write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+    p.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
     return p
 
 
