@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -64,7 +63,14 @@ WORDS = (
     "percent while costs stayed flat café naïve Zürich São Paulo résumé 東京 データ 😀 "
     "invoice #4821 due 2025-07-01 total $1,249.99 contact support@example.com for details"
 ).split()
-TASKS = ("Summarize:", "Translate to French:", "Classify the sentiment:", "Answer briefly:", "Extract the dates and amounts:", "Rewrite politely:")
+TASKS = (
+    "Summarize:",
+    "Translate to French:",
+    "Classify the sentiment:",
+    "Answer briefly:",
+    "Extract the dates and amounts:",
+    "Rewrite politely:",
+)
 
 
 class StepFailed(Exception):
@@ -134,7 +140,7 @@ def check_output(out: Path, texts: Iterator[str]) -> None:
     """OUT is line-1..line-50000 in order, each line echoing its own prompt."""
     n = 0
     with out.open("rb") as fh:
-        for n, (text, line) in enumerate(zip(texts, fh), 1):  # texts first: no line of OUT lost
+        for n, (text, line) in enumerate(zip(texts, fh, strict=False), 1):  # texts first: no line of OUT lost
             m = re.search(rb'"custom_id":\s*"([^"]*)"', line)
             if not m or m.group(1) != f"line-{n}".encode():
                 raise StepFailed(f"results: line {n} is {m.group(1) if m else line[:80]!r}, not line-{n}")
@@ -212,7 +218,9 @@ def main() -> int:
     print(f"{'step':<20} {'data':<34} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
     for name, data, m in rows:
         print(f"{name:<20} {data:<34} {m['wall_s']:>8.2f} {m['cpu_s']:>8.2f} {m['peak_mb']:>8.1f}")
-    print(f"python {report['python']}, {report['cpus']} CPUs, load {report['load_before']:.2f} -> {report['load_after']:.2f}")
+    print(
+        f"python {report['python']}, {report['cpus']} CPUs, load {report['load_before']:.2f} -> {report['load_after']:.2f}"
+    )
     for name, ok in verdicts.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     return 0

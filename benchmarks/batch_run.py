@@ -236,8 +236,7 @@ def write_inputs(folder: Path, texts: list[str]) -> tuple[Path, Path, int]:
             body = {"model": "o4-mini", "messages": [{"role": "user", "content": text}]}
             total += len(json.dumps(body["messages"])) // 4
             fo.write(
-                json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body})
-                + "\n"
+                json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}) + "\n"
             )
             fc.write(json.dumps({**body, "metadata": {"custom_id": cid}}) + "\n")
     return o4_in, cb_in, total
@@ -327,9 +326,7 @@ def _timeline(served: list[tuple[float, int, float, float]], first: float, step:
     return slots
 
 
-def run_o4(
-    folder: Path, o4_in: Path, n: int, total_tokens: int, concurrency: int, latency: float
-) -> dict[str, Any]:
+def run_o4(folder: Path, o4_in: Path, n: int, total_tokens: int, concurrency: int, latency: float) -> dict[str, Any]:
     work = folder / f"o4-c{concurrency}"
     work.mkdir()
     emu, limiter = emulator(latency)
@@ -479,9 +476,7 @@ def cookbook_usable(script: str | None, python: str | None) -> str | None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--cookbook", metavar="PATH", help="api_request_parallel_processor.py (kept outside this repo)"
-    )
+    ap.add_argument("--cookbook", metavar="PATH", help="api_request_parallel_processor.py (kept outside this repo)")
     ap.add_argument("--cookbook-python", metavar="PATH", help="a Python with aiohttp for the cookbook script")
     ap.add_argument(
         "--concurrency",
@@ -489,12 +484,8 @@ def main() -> int:
         help="o4's --concurrency; a comma list runs o4 once per value (default 32)",
     )
     ap.add_argument("--requests", type=int, default=1000)
-    ap.add_argument(
-        "--input-tokens", type=int, default=240, help="average emulator cost of a request (default 240)"
-    )
-    ap.add_argument(
-        "--latency", type=float, default=0.5, help="seconds the emulator holds each answer (default 0.5)"
-    )
+    ap.add_argument("--input-tokens", type=int, default=240, help="average emulator cost of a request (default 240)")
+    ap.add_argument("--latency", type=float, default=0.5, help="seconds the emulator holds each answer (default 0.5)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (path on stderr)")
@@ -579,9 +570,7 @@ def main() -> int:
     rows = ([("cookbook", cb)] if cb else []) + [(f"o4 c={c}", r) for c, r in report["o4"].items()]
     for name, r in rows:
         o = r["output"]
-        out = f"{o['ok']}/{args.requests}" + (
-            " ok" if o["correct"] else f" d{o['duplicates']} m{o['missing']}"
-        )
+        out = f"{o['ok']}/{args.requests}" + (" ok" if o["correct"] else f" d{o['duplicates']} m{o['missing']}")
         sus = r.get("utilization_pct") is not None
         burst = f"{r['burst_requests']}/{r['burst_s']:.1f}s" if sus else "-"
         print(

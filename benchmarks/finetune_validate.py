@@ -48,8 +48,18 @@ GRADER = {
     "type": "multi",
     "name": "math",
     "graders": {
-        "exact": {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}", "reference": "{{item.answer}}", "operation": "eq"},
-        "topic": {"type": "python", "name": "topic", "source": "def grade(sample, item):\n    return 1.0 if item['meta']['topic'] in sample['output_text'] else 0.0\n"},
+        "exact": {
+            "type": "string_check",
+            "name": "exact",
+            "input": "{{sample.output_text}}",
+            "reference": "{{item.answer}}",
+            "operation": "eq",
+        },
+        "topic": {
+            "type": "python",
+            "name": "topic",
+            "source": "def grade(sample, item):\n    return 1.0 if item['meta']['topic'] in sample['output_text'] else 0.0\n",
+        },
     },
     "calculate_output": "0.8 * exact + 0.2 * topic",
 }
@@ -129,7 +139,9 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
-        print(f"o4 finetune validate: {args.lines:,} RFT lines ({figures['file_mb']} MB), multi grader, {args.runs} runs")
+        print(
+            f"o4 finetune validate: {args.lines:,} RFT lines ({figures['file_mb']} MB), multi grader, {args.runs} runs"
+        )
         print(f"  wall  median {figures['wall_s_median']:.2f} s, worst {figures['wall_s_max']:.2f} s (target < {TARGET_S:.0f} s: "
               f"{'met' if figures['meets_target'] else 'MISSED'})")  # fmt: skip
         print(f"  cpu   median {figures['cpu_s_median']:.2f} s")

@@ -127,8 +127,18 @@ def main() -> int:
             return 1
 
     if args.json:
-        print(json.dumps({"runs": args.runs, "python": args.python, "llm": llm,
-                          "results": results, "verdicts": verdicts(results)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "runs": args.runs,
+                    "python": args.python,
+                    "llm": llm,
+                    "results": results,
+                    "verdicts": verdicts(results),
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"{args.runs} runs each after {WARMUPS} warm-ups; python: {args.python}")
     print(f"{'command':<24} {'median ms':>10} {'min ms':>8} {'IQR ms':>8} {'stdev ms':>9}")

@@ -81,9 +81,11 @@ class CaseFailed(Exception):
 def make_text(target: int = 80_000, seed: int = 4) -> str:
     """Deterministic, realistic markdown; MARKS end paragraphs near 0/25/50/75/100%."""
     rnd = random.Random(seed)
-    words = ("the client reads each delta as it arrives and the terminal shows finished blocks once while only the "
-             "open block is rendered again so cost stays linear in length streaming tokens latency buffer socket "
-             "parser markdown heading paragraph request response model").split()
+    words = (
+        "the client reads each delta as it arrives and the terminal shows finished blocks once while only the "
+        "open block is rendered again so cost stays linear in length streaming tokens latency buffer socket "
+        "parser markdown heading paragraph request response model"
+    ).split()
 
     def sentence() -> str:
         ws = [rnd.choice(words) for _ in range(rnd.randint(8, 18))]
@@ -103,7 +105,10 @@ def make_text(target: int = 80_000, seed: int = 4) -> str:
             block = "\n".join(f"- {sentence()}" for _ in range(rnd.randint(3, 6)))
         elif kind < 0.34:
             lines = [f"def step_{rnd.randint(1, 99)}(chunk: str) -> int:"]
-            lines += [f"    total += len(chunk) * {rnd.randint(2, 9)}  # {rnd.choice(words)}" for _ in range(rnd.randint(3, 8))]
+            lines += [
+                f"    total += len(chunk) * {rnd.randint(2, 9)}  # {rnd.choice(words)}"
+                for _ in range(rnd.randint(3, 8))
+            ]
             block = "```python\n" + "\n".join(lines) + "\n    return total\n```"
         else:
             block = paragraph()
@@ -176,12 +181,18 @@ def cases(args: argparse.Namespace, emu: Emulator, tmp: Path) -> dict[str, tuple
     drop = ("OPENAI_", "O4_", "LLM_", "NO_COLOR", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
     base = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     base.update(TERM="xterm-256color", PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
-    o4_env = {**base, "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emu.url,
-              "O4_CONFIG": str(tmp / "config.toml"), "O4_DATA_DIR": str(tmp / "data")}
+    o4_env = {
+        **base,
+        "OPENAI_API_KEY": TEST_KEY,
+        "OPENAI_BASE_URL": emu.url,
+        "O4_CONFIG": str(tmp / "config.toml"),
+        "O4_DATA_DIR": str(tmp / "data"),
+    }
     llm_dir = tmp / "llm"  # llm's own config: a chat model at the emulator, its key under "emu"
     llm_dir.mkdir()
     (llm_dir / "extra-openai-models.yaml").write_text(
-        f"- model_id: emu-o4-mini\n  model_name: o4-mini\n  api_base: {emu.url}\n  api_key_name: emu\n")
+        f"- model_id: emu-o4-mini\n  model_name: o4-mini\n  api_base: {emu.url}\n  api_key_name: emu\n"
+    )
     (llm_dir / "keys.json").write_text(json.dumps({"emu": TEST_KEY}))
     prompt = "Write the benchmark text."
     o4 = [args.python, "-m", "o4cli", "stream", prompt]
@@ -194,11 +205,12 @@ def cases(args: argparse.Namespace, emu: Emulator, tmp: Path) -> dict[str, tuple
     }
 
 
-def measure(cmd: list[str], env: dict[str, str], pty: bool, text: str, emu: Emulator, tmp: Path,
-            args: argparse.Namespace) -> dict:
+def measure(
+    cmd: list[str], env: dict[str, str], pty: bool, text: str, emu: Emulator, tmp: Path, args: argparse.Namespace
+) -> dict:
     """Warm-ups, then ``args.runs`` checked runs; medians."""
     runs = []
-    for i in range(args.warmups + args.runs):
+    for _i in range(args.warmups + args.runs):
         emu.answer(text=text, chunk=4)
         r = run_case(cmd, env, tmp, pty)
         if emu.scripts:
@@ -208,12 +220,19 @@ def measure(cmd: list[str], env: dict[str, str], pty: bool, text: str, emu: Emul
             raise CaseFailed(f"{' '.join(cmd)}: wrote {len(body):,} chars, not the {len(text):,} streamed")
         r.update(profile(r["seen"], text), exact=body == text)
         runs.append(r)
-    runs = runs[args.warmups:]
+    runs = runs[args.warmups :]
     med = lambda key: statistics.median(x[key] for x in runs)  # noqa: E731
-    return {"cpu_s": med("cpu"), "user_s": med("user"), "wall_s": med("wall"),
-            "cpu_runs": [round(x["cpu"], 3) for x in runs], "out_bytes": len(runs[-1]["out"]),
-            "byte_exact": runs[-1]["exact"], "first_s_per_1k": med("first_s_per_1k"),
-            "last_s_per_1k": med("last_s_per_1k"), "last_first_ratio": med("ratio")}
+    return {
+        "cpu_s": med("cpu"),
+        "user_s": med("user"),
+        "wall_s": med("wall"),
+        "cpu_runs": [round(x["cpu"], 3) for x in runs],
+        "out_bytes": len(runs[-1]["out"]),
+        "byte_exact": runs[-1]["exact"],
+        "first_s_per_1k": med("first_s_per_1k"),
+        "last_s_per_1k": med("last_s_per_1k"),
+        "last_first_ratio": med("ratio"),
+    }
 
 
 def main() -> int:
@@ -244,25 +263,49 @@ def main() -> int:
     pipe, chat, term, llm = list(results.values())[:4]
     worst = max(pipe["cpu_s"], chat["cpu_s"])
     verdicts = [  # (key, passed, explanation)
-        ("piped_cpu_vs_llm", worst <= llm["cpu_s"] / 5,
-         f"piped o4 CPU (worse API) {worst:.3f} s <= llm {llm['cpu_s']:.3f} s / 5 = {llm['cpu_s'] / 5:.3f} s"),
-        ("terminal_cpu_vs_piped", term["cpu_s"] <= 3 * pipe["cpu_s"],
-         f"terminal CPU {term['cpu_s']:.3f} s <= 3 x piped {pipe['cpu_s']:.3f} s = {3 * pipe['cpu_s']:.3f} s"),
-        ("terminal_last_vs_first_quarter", term["last_first_ratio"] <= 1.5,
-         f"terminal s/1k tokens: last quarter {term['last_s_per_1k']:.4f} <= 1.5 x first "
-         f"{term['first_s_per_1k']:.4f} (x{term['last_first_ratio']:.2f})"),
+        (
+            "piped_cpu_vs_llm",
+            worst <= llm["cpu_s"] / 5,
+            f"piped o4 CPU (worse API) {worst:.3f} s <= llm {llm['cpu_s']:.3f} s / 5 = {llm['cpu_s'] / 5:.3f} s",
+        ),
+        (
+            "terminal_cpu_vs_piped",
+            term["cpu_s"] <= 3 * pipe["cpu_s"],
+            f"terminal CPU {term['cpu_s']:.3f} s <= 3 x piped {pipe['cpu_s']:.3f} s = {3 * pipe['cpu_s']:.3f} s",
+        ),
+        (
+            "terminal_last_vs_first_quarter",
+            term["last_first_ratio"] <= 1.5,
+            f"terminal s/1k tokens: last quarter {term['last_s_per_1k']:.4f} <= 1.5 x first "
+            f"{term['first_s_per_1k']:.4f} (x{term['last_first_ratio']:.2f})",
+        ),
     ]
     if args.json:
-        print(json.dumps({"chars": len(text), "tokens_approx": len(text) // 4, "runs": args.runs,
-                          "load_before": load, "load_after": os.getloadavg()[0], "cases": results,
-                          "verdicts": {k: ok for k, ok, _ in verdicts}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "chars": len(text),
+                    "tokens_approx": len(text) // 4,
+                    "runs": args.runs,
+                    "load_before": load,
+                    "load_after": os.getloadavg()[0],
+                    "cases": results,
+                    "verdicts": {k: ok for k, ok, _ in verdicts},
+                },
+                indent=2,
+            )
+        )
         return 0
-    print(f"{len(text):,} chars (~{len(text) // 4:,} tokens) in 4-char deltas; median of {args.runs} runs; "
-          f"load {load:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores")
+    print(
+        f"{len(text):,} chars (~{len(text) // 4:,} tokens) in 4-char deltas; median of {args.runs} runs; "
+        f"load {load:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores"
+    )
     print(f"{'case':30} {'CPU s':>7} {'wall s':>7} {'s/1k first':>10} {'s/1k last':>10} {'last/first':>10}")
     for name, r in results.items():
-        print(f"{name:30} {r['cpu_s']:7.3f} {r['wall_s']:7.3f} {r['first_s_per_1k']:10.4f} "
-              f"{r['last_s_per_1k']:10.4f} {r['last_first_ratio']:10.2f}")
+        print(
+            f"{name:30} {r['cpu_s']:7.3f} {r['wall_s']:7.3f} {r['first_s_per_1k']:10.4f} "
+            f"{r['last_s_per_1k']:10.4f} {r['last_first_ratio']:10.2f}"
+        )
     for _, passed, line in verdicts:
         print(("PASS  " if passed else "FAIL  ") + line)
     return 0
