@@ -488,6 +488,7 @@ def test_status_watch_piped_prints_one_line_per_change(o4, emu, tmp_path):
     # of the job (not with the wall clock): every poll sees a change, whatever the load.
     emu.ft_timing = {"validating_files": 1, "queued": 1, "step": 1}
     emu.clock.tick_on_read = 1.0
+    emu.clock.freeze()  # the wall clock must not move the job between the create and the first poll
     job_id = create(o4, tmp_path)
     r = o4("finetune", "status", job_id, "--watch", "--interval", "0.03")
     assert r.code == 0, r.stderr
