@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from o4cli.core.errors import ServerError
-from o4cli.core.http.api import Api
+
+if TYPE_CHECKING:
+    from o4cli.core.http.api import Api
 
 
 def list_models(api: Api) -> list[dict[str, Any]]:
