@@ -63,16 +63,26 @@ class Clock:
     """The time batches and fine-tuning jobs live by (``emu.clock()``, in seconds).
 
     The wall clock's ``time.monotonic()`` until a test takes it over: ``freeze()`` stops
-    it, ``advance(s)`` moves it on (freezing it first), and ``tick_on_read = s`` moves it on
-    ``s`` at each GET of one batch or one fine-tuning job, before the answer: a client
-    that polls then sees every phase and step in order, however slow the machine is.
-    ``reset()`` gives every test a new wall clock.
+    it, ``advance(s)`` moves it on (freezing it first), and ``tick_on_read = s`` freezes it
+    and from then on moves it ``s`` at each GET of one batch or one fine-tuning job, before
+    the answer: a client that polls then sees every phase and step in order, however slow
+    the machine or the client's start-up. ``reset()`` gives every test a new wall clock.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._frozen: float | None = None
-        self.tick_on_read = 0.0
+        self._tick = 0.0
+
+    @property
+    def tick_on_read(self) -> float:
+        return self._tick
+
+    @tick_on_read.setter
+    def tick_on_read(self, seconds: float) -> None:
+        if seconds:
+            self.freeze()
+        self._tick = seconds
 
     def __call__(self) -> float:
         frozen = self._frozen
@@ -93,8 +103,8 @@ class Clock:
 
     def read(self) -> None:
         """A GET of one batch or job: with ``tick_on_read`` set, time moves on now."""
-        if self.tick_on_read:
-            self.advance(self.tick_on_read)
+        if self._tick:
+            self.advance(self._tick)
 
 
 @dataclass

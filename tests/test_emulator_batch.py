@@ -30,8 +30,7 @@ def emu(emulator):
     goes through its phases with the polls, not with the wall clock, so no phase can be
     missed on a busy machine (and no poll needs to sleep)."""
     emulator_batch.install(emulator)
-    emulator.clock.freeze()
-    emulator.clock.tick_on_read = 0.01
+    emulator.clock.tick_on_read = 0.01  # (frozen from now)
     return emulator
 
 

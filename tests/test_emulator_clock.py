@@ -26,6 +26,12 @@ def test_the_clock_is_the_wall_clock_until_frozen_then_moves_only_when_told():
     clock.tick_on_read = 0.5
     clock.read()
     assert clock() == t + 3.0
+    ticking = Clock()
+    ticking.tick_on_read = 1.0  # freezes it: only reads move it now
+    start = ticking()
+    assert ticking.frozen and ticking() == start
+    ticking.read()
+    assert ticking() == start + 1.0
 
 
 def test_a_batch_on_a_frozen_clock_moves_only_with_it(emulator):

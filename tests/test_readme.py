@@ -15,7 +15,7 @@ import pytest
 from tests.cli.helpers import PNG
 from tests.emulator import TEST_KEY
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"<!-- runnable -->\n```sh\n(.*?)```", re.S)
 
 
