@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(app, args)
     finally:
+        ctx = CURRENT.get()
+        if ctx is not None:
+            ctx.close()
         CURRENT.reset(token)
 
 

@@ -68,6 +68,13 @@ class AppContext:
 
         return Out(self.stdout, self.stderr, self.env, plain=self.plain, quiet=self.quiet)
 
+    def close(self) -> None:
+        """Close what was opened (the HTTP client, the ledger); nothing when nothing was."""
+        if "api" in self.__dict__:
+            self.api.client.close()
+        if "ledger" in self.__dict__:
+            self.ledger.close()
+
     def stdin_is_terminal(self) -> bool:
         try:
             return self.stdin.isatty()

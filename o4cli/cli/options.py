@@ -135,7 +135,13 @@ def command(
             given = {n: kw.pop(n) for n, _, _ in GLOBALS if n in kw}
             ctx = kw.get("ctx") or next(a for a in args if isinstance(a, typer.Context))
             apply_globals(root_context(ctx), given)
-            return fn(*args, **kw)
+            try:
+                return fn(*args, **kw)
+            except KeyboardInterrupt:
+                # typer would turn it into a silent exit 130; say so, as every other Ctrl-C does
+                from o4cli.core.errors import Interrupted
+
+                raise Interrupted("interrupted") from None
 
         del wrapper.__wrapped__  # typer must see the new signature, not fn's
         wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]

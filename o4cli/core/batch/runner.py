@@ -370,6 +370,7 @@ class Runner:
         # POSIX event loops take signal handlers; elsewhere Ctrl-C stops at once.
         handles_signals = sys.platform != "win32"
         if handles_signals:
+            previous = signal.getsignal(signal.SIGINT)
             loop.add_signal_handler(signal.SIGINT, on_sigint)
         busy = [0]
         async with self.client(self.concurrency) as client:
@@ -384,5 +385,6 @@ class Runner:
                     ticker.cancel()
                 if handles_signals:
                     loop.remove_signal_handler(signal.SIGINT)
+                    signal.signal(signal.SIGINT, previous)  # not Python's default: what was there before
         self.sync()
         return self.tally
