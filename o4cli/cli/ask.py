@@ -44,7 +44,7 @@ def run(
     file: Annotated[
         ListOpt,
         typer.Option(
-            "--file", "-f", metavar="PATH", help="A text file to add under its name (repeatable).", show_default=False
+            "--file", "-f", metavar="FILE", help="A text file to add under its name (repeatable).", show_default=False
         ),
     ] = None,
     image: Annotated[
@@ -52,7 +52,7 @@ def run(
         typer.Option(
             "--image",
             "-i",
-            metavar="PATH|URL",
+            metavar="FILE|URL",
             help="An image: PNG, JPEG, WEBP or still GIF file, or a URL (repeatable).",
             show_default=False,
         ),
@@ -94,7 +94,6 @@ def run(
         ListOpt,
         typer.Option(
             "--param",
-            "-P",
             metavar="KEY=VALUE",
             help="Any other request-body field; VALUE is JSON where it parses; dotted keys nest (repeatable).",
             show_default=False,

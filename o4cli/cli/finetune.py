@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from o4cli.cli.options import DryRunOpt, ForceOpt, MetadataOpt, command, context
+from o4cli.cli.options import DryRunOpt, ForceOpt, MetadataOpt, command, context, in_range
 
 app = typer.Typer(
     help="Fine-tuning jobs: reinforcement fine-tuning of o4-mini (supervised and DPO for other models).",
@@ -71,7 +71,10 @@ RemoteOpt = Annotated[
 IntervalOpt = Annotated[
     float,
     typer.Option(
-        "--interval", metavar="SECONDS", min=0.01, help="First wait between polls; grows to 30 s while nothing changes."
+        "--interval",
+        metavar="SECONDS",
+        callback=in_range("--interval", 0.01),
+        help="First wait between polls; grows to 30 s while nothing changes.",
     ),
 ]
 
@@ -134,7 +137,11 @@ def create(
     seed: Annotated[
         Optional[int],
         typer.Option(
-            "--seed", metavar="N", min=0, max=2147483647, help="Seed for a reproducible job.", show_default=False
+            "--seed",
+            metavar="N",
+            callback=in_range("--seed", 0, 2147483647),
+            help="Seed for a reproducible job.",
+            show_default=False,
         ),
     ] = None,
     hp: Annotated[
@@ -222,7 +229,9 @@ def status(
 @command(app, "list")
 def list_(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, max=100, help="How many jobs.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", callback=in_range("--limit", 1, 100), help="How many jobs (1-100).")
+    ] = 20,
 ) -> None:
     """Recent fine-tuning jobs, newest first, joined with what the ledger knows."""
     from o4cli.core.documents import finetune as documents

@@ -15,7 +15,9 @@ from typing import IO, Any
 
 from o4cli.core.errors import ApiError, O4Error
 
-# Columns whose values are copied (ids, model names, money): never cut or wrapped.
+# Columns whose values are copied (ids, model names, money): never cut or wrapped; nor are
+# columns of numbers, dates and other one-word values (_TOKEN).
+_TOKEN = re.compile(r"^\S{0,24}$")
 _KEEP_HEADERS = re.compile(r"^(batch|job|model|checkpoint|fine-tuned model|profile|file|id)$|\$|cost|price", re.I)
 
 
@@ -117,29 +119,48 @@ class Out:
         from rich import box
         from rich.table import Table
 
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         cells = [[_cell(v) for v in row] for row in rows]
-        need = 4  # the table's edges
+        keep = [
+            i == 0 or bool(_KEEP_HEADERS.search(name)) or all(_TOKEN.match(r[i]) for r in cells)
+            for i, name in enumerate(columns)
+        ]
+        least = [
+            max([len(name), *(len(r[i]) for r in cells)]) if keep[i] else min(len(name), 6)
+            for i, name in enumerate(columns)
+        ]
+        con = self.console()
+        if sum(least) + 3 * len(columns) + 1 > con.width:
+            # Whole ids, names, numbers and money do not fit side by side: one block a row
+            # (every value whole) rather than a table with cut or missing columns.
+            self._records(con, columns, cells, title)
+            return
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         for i, name in enumerate(columns):
-            keep = i == 0 or bool(_KEEP_HEADERS.search(name))
-            longest = max([len(name), *(len(r[i]) for r in cells)]) if keep else None
-            least = longest or min(len(name), 4)  # others may wrap, never vanish
-            need += least + 2  # and the column's padding
             table.add_column(
                 name,
                 justify="left" if i == 0 else "right" if _numeric(rows, i) else "left",
-                no_wrap=keep,
-                min_width=least,
+                no_wrap=keep[i],
+                min_width=least[i],
                 overflow="fold",
             )
         for i, row in enumerate(cells):
             table.add_row(*row, style="bold" if i == highlight_row else None)
-        con = self.console()
-        if need > con.width:
-            # Too narrow for the whole ids and every other column: rich would drop columns.
-            # Draw it at the width it needs and let the terminal wrap the lines instead.
-            con.width = need
         con.print(table)
+
+    def _records(self, con: Any, columns: Sequence[str], cells: list[list[str]], title: str | None) -> None:
+        from rich.table import Table
+
+        if title:
+            con.print(f"[bold underline]{title}[/]")
+        for n, row in enumerate(cells):
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for name, value in zip(columns, row, strict=True):
+                grid.add_row(name, value)
+            if n:
+                con.print()
+            con.print(grid)
 
     def fields(self, pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """Key/value lines: an aligned grid on a terminal; ``key: value`` when piped."""

@@ -269,11 +269,16 @@ class Runner:
         except httpx.TransportError as exc:
             self.pacer.settle(item.tokens, 0)
             error = transport_error(exc, client.base_url.host, self.secret)
+            self.log(f"POST {client.base_url}{item.url.removeprefix('/v1/')} ({item.custom_id}) -> {error.message}")
             return self._retry_or_fail(item, 0, {"code": "network_error", "message": error.message}, None, error)
         seconds = time.monotonic() - started
         if resp.status_code != 429:
             self.pacer.follow(resp.headers)
         rid = resp.headers.get("x-request-id")
+        self.log(
+            f"POST {resp.request.url} ({item.custom_id}) -> {resp.status_code} in {seconds:.2f} s"
+            + (f" (request {rid})" if rid else "")
+        )
         if resp.status_code == 200:
             try:
                 body = resp.json()
