@@ -29,7 +29,9 @@ def init(
     app_ctx = context(ctx)
     path = config.init_file(app_ctx.env, app_ctx.profile, force=force)
     if app_ctx.json:
-        app_ctx.out.json({"path": str(path)})
+        from o4cli.core.documents import config as documents
+
+        app_ctx.out.json(documents.created(path))
     else:
         app_ctx.out.lines([str(path)])
 
@@ -38,12 +40,12 @@ def init(
 def show(ctx: typer.Context) -> None:
     """Show the resolved settings of a profile and where each comes from (keys redacted)."""
     from o4cli.core import config
-    from o4cli.core.documents import meta as documents
+    from o4cli.core.documents import config as documents
 
     app_ctx = context(ctx)
     s = app_ctx.settings
     if app_ctx.json:
-        app_ctx.out.json(documents.config_show(s))
+        app_ctx.out.json(documents.show(s))
         return
     data = s.public()
     rows = [(key, data[key]) for key in ("profile", "config_path", "data_dir")]
@@ -73,7 +75,9 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
         if value is None or value == "":
             raise O4Error(f"'{key}' is not set in profile '{profile}'")
     if app_ctx.json:
-        app_ctx.out.json({"key": key, "value": value, "profile": profile})
+        from o4cli.core.documents import config as documents
+
+        app_ctx.out.json(documents.value(key, value, profile))
     else:
         app_ctx.out.lines([str(value)])
 
@@ -90,7 +94,9 @@ def set_(
     for note in notes:
         app_ctx.notice(note)
     if app_ctx.json:
-        app_ctx.out.json({"key": key, "value": stored, "profile": profile or None})
+        from o4cli.core.documents import config as documents
+
+        app_ctx.out.json(documents.value(key, stored, profile))
 
 
 @command(app)
@@ -101,7 +107,9 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
     app_ctx = context(ctx)
     profile = config.unset_key(app_ctx.env, app_ctx.profile, key)
     if app_ctx.json:
-        app_ctx.out.json({"key": key, "value": None, "profile": profile or None})
+        from o4cli.core.documents import config as documents
+
+        app_ctx.out.json(documents.value(key, None, profile))
 
 
 @command(app)
@@ -140,6 +148,8 @@ def path(
     app_ctx = context(ctx)
     env = app_ctx.env
     if app_ctx.json:
-        app_ctx.out.json({"config": str(config.config_path(env)), "data": str(config.data_dir(env))})
+        from o4cli.core.documents import config as documents
+
+        app_ctx.out.json(documents.paths(config.config_path(env), config.data_dir(env)))
     else:
         app_ctx.out.lines([str(config.data_dir(env) if data else config.config_path(env))])

@@ -21,11 +21,11 @@ RemoteOpt = Annotated[bool, typer.Option("--remote", help="Also ask the API (GET
 def list_(ctx: typer.Context, remote: RemoteOpt = False) -> None:
     """List the catalog's models; with --remote, every model the API offers this key."""
     from o4cli.core import catalog, models
-    from o4cli.core.documents import meta as documents
+    from o4cli.core.documents import models as documents
 
     app_ctx = context(ctx)
     remote_models: list[dict[str, Any]] | None = models.list_models(app_ctx.api) if remote else None
-    rows = documents.models_list(catalog.MODELS, remote_models)
+    rows = documents.listing(catalog.MODELS, remote_models)
     if app_ctx.json:
         app_ctx.out.json(rows)
         return
@@ -45,7 +45,7 @@ def show(
 ) -> None:
     """Show a model's facts: context, output, cutoff, modalities, endpoints, features, prices, tier limits."""
     from o4cli.core import catalog, models
-    from o4cli.core.documents import meta as documents
+    from o4cli.core.documents import models as documents
     from o4cli.core.errors import UsageError
 
     app_ctx = context(ctx)
@@ -58,7 +58,7 @@ def show(
             f"'{model_id}' is not in o4's catalog (known: {', '.join(catalog.known_ids())})",
             hint="add --remote to ask the API about it",
         )
-    view = documents.model_show(model_id, entry, remote_model, tier=settings.tier)
+    view = documents.show(model_id, entry, remote_model, tier=settings.tier)
     if app_ctx.json:
         app_ctx.out.json(view)
         return

@@ -31,26 +31,16 @@ def usage(
     Every call o4 makes is in the ledger at the price it was made at: batch and flex at half.
     With -p NAME, only that profile's calls; without it, every profile's."""
     from o4cli.core import usage_report
-    from o4cli.core.documents import meta as documents
-    from o4cli.render.text import usd, usd_plain
+    from o4cli.core.documents import usage_report as documents
+    from o4cli.render import usage as view
 
     app = context(ctx)
     report, cutoff = usage_report.report(app, since=since, by=by.value, profile=app.profile)
     out = app.out
     if app.json:
-        out.json(documents.usage_report(report, cutoff, app.ledger.path))
+        out.json(documents.report(report, cutoff, app.ledger.path))
         return
-    if not report.groups:
-        out.note(f"o4: no calls recorded{' since ' + since if since else ''} (ledger: {app.ledger.path})")
-        return
-    money = usd if out.fancy else usd_plain
-    rows = [
-        (k, t.requests, t.input_tokens, t.cached_tokens, t.output_tokens, t.reasoning_tokens, money(t.cost_usd))
-        for k, t in (*report.groups.items(), ("total", report.total))
-    ]
-    out.table(
-        [report.by, "requests", "input", "cached", "output", "reasoning", "cost"], rows, highlight_row=len(rows) - 1
-    )
+    view.report(out, report, since, app.ledger.path)
 
 
 def register(app: typer.Typer) -> None:

@@ -42,8 +42,11 @@ def write_atomic_lines(path: Path, lines: Iterable[bytes], *, mode: int | None =
 def existing_file(name: str, label: str) -> Path:
     """A file to read; ``label`` names it in the message (``--train``, ``the input``)."""
     path = Path(name)
+    where = f"{label} {name}" if label else name
+    if path.is_dir():
+        raise UsageError(f"{where}: is a folder; give a file")
     if not path.is_file():
-        raise UsageError(f"{label} {name}: no such file" if label else f"{name}: no such file")
+        raise UsageError(f"{where}: no such file")
     return path
 
 

@@ -36,16 +36,22 @@ def load(spec: str) -> tuple[str, dict[str, Any]]:
     """(name, strict schema) from a file path, inline JSON or the concise form."""
     text, origin = spec, "--schema"
     stripped = spec.strip()
-    if not stripped.startswith("{") and ("/" in spec or spec.endswith(".json") or Path(spec).is_file()):
+    if not stripped.startswith("{") and ("/" in spec or spec.endswith(".json") or Path(spec).exists()):
         path = Path(spec)
+        if path.is_dir():
+            raise UsageError(f"--schema {spec}: is a folder; give a JSON Schema file")
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise UsageError(f"--schema {spec}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--schema {spec}: cannot be read ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--schema {spec}: not UTF-8 (byte {exc.start + 1})") from None
+        except OSError as exc:
+            raise UsageError(f"--schema {spec}: cannot be read ({exc.strerror or exc})") from None
         origin = f"--schema {spec}"
         stripped = text.strip()
+        if not stripped:
+            raise UsageError(f"--schema {spec}: the file is empty")
     if stripped.startswith("{"):
         try:
             schema = json.loads(text)

@@ -105,8 +105,10 @@ def load_grader(path: Path) -> dict[str, Any]:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"--grader {path}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise UsageError(f"--grader {path}: not JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--grader {path}: not UTF-8 (byte {exc.start + 1})") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--grader {path}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     if isinstance(obj, dict) and "type" not in obj and isinstance(obj.get("grader"), dict):
         obj = obj["grader"]
     if not isinstance(obj, dict):

@@ -1,4 +1,4 @@
-"""The documents of ``config``, ``models`` and ``usage``."""
+"""The documents of ``o4 models``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from o4cli.core import catalog
-from o4cli.core.documents import money, price
-
-# ------------------------------------------------------------------ config
-
-
-def config_show(settings: Any) -> dict[str, Any]:
-    """``config show``: every resolved setting (key redacted) and where each comes from."""
-    return {**settings.public(), "sources": settings.sources}
-
-
-# ------------------------------------------------------------------ models
+from o4cli.core.documents import price
 
 
 def _remote(m: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +18,7 @@ def _remote(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def models_list(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def listing(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """``models list``: one row per catalog model (and per remote model when ``remote`` is given).
 
     ``available`` is None without ``remote``; else whether the API lists the model.
@@ -72,7 +62,7 @@ def models_list(models: tuple[catalog.Model, ...], remote: list[dict[str, Any]] 
     return rows
 
 
-def model_show(
+def show(
     model_id: str,
     entry: catalog.Model | None,
     remote: dict[str, Any] | None,
@@ -110,29 +100,3 @@ def model_show(
     if remote is not None:
         view["remote"] = _remote(remote)
     return view
-
-
-# ------------------------------------------------------------------ usage
-
-
-def usage_totals(t: Any) -> dict[str, Any]:
-    return {
-        "requests": t.requests,
-        "input_tokens": t.input_tokens,
-        "cached_tokens": t.cached_tokens,
-        "output_tokens": t.output_tokens,
-        "reasoning_tokens": t.reasoning_tokens,
-        "cost_usd": money(t.cost_usd),
-        "unpriced_requests": t.unpriced,
-    }
-
-
-def usage_report(report: Any, since: str | None, ledger_path: Any) -> dict[str, Any]:
-    """``o4 usage``: one row per group, and the total."""
-    return {
-        "by": report.by,
-        "since": since,
-        "rows": [{report.by: k, **usage_totals(t)} for k, t in report.groups.items()],
-        "total": usage_totals(report.total),
-        "ledger": str(ledger_path),
-    }
