@@ -154,45 +154,21 @@ def _read_stdin(app) -> str:  # noqa: ANN001
 
 def _show_dry_run(app, dry) -> None:  # noqa: ANN001
     from o4cli.core.documents import ask as documents
-    from o4cli.render.text import usd
+    from o4cli.render import answer as view
 
-    if app.json:
-        app.out.json(documents.dry_run(dry))
-        return
-    app.out.json(dry.body)
-    if not app.quiet:
-        p = dry.plan
-        app.out.note(
-            f"dry run: POST {dry.url} · input {p.input.label} · up to {p.max_output:,} output tokens · "
-            f"worst case {usd(p.worst_cost)} {p.pricing} · nothing sent"
-        )
+    app.out.json(documents.dry_run(dry)) if app.json else view.dry_run(app.out, dry)
 
 
 def _show(app, r) -> None:  # noqa: ANN001
     """The answer (unless it streamed), the summary line, then the error it ended with."""
-    import json as jsonlib
-
     from o4cli.core.documents import ask as documents
-    from o4cli.render.answer import print_answer
-    from o4cli.render.text import summary_line
+    from o4cli.render import answer as view
 
     if r.answer.reader_gone:
         raise BrokenPipeError  # main() exits quietly; the row is written
-    out = app.out
-    if app.json:
-        out.json(documents.answer(r))
-    elif not r.answer.streamed and r.answer.text:
-        text = r.answer.text
-        if r.schema and r.answer.status == "completed":
-            try:
-                text = jsonlib.dumps(jsonlib.loads(text), indent=2 if out.fancy else None, ensure_ascii=False)
-            except ValueError:
-                pass
-        print_answer(out, text, markdown=not r.schema)
+    app.out.json(documents.answer(r)) if app.json else view.result(app.out, r)
     if not app.quiet:
-        out.note(
-            summary_line(r.request.model, r.usage, r.cost_usd, r.seconds, pricing=r.pricing, estimated=r.estimated)
-        )
+        view.summary(app.out, r)
     if r.error is not None:
         raise r.error
 

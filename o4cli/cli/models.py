@@ -44,24 +44,11 @@ def show(
     remote: RemoteOpt = False,
 ) -> None:
     """Show a model's facts: context, output, cutoff, modalities, endpoints, features, prices, tier limits."""
-    from o4cli.core import catalog, models
+    from o4cli.core import models
     from o4cli.core.documents import models as documents
-    from o4cli.core.errors import UsageError
+    from o4cli.render import models as view
 
     app_ctx = context(ctx)
-    settings = app_ctx.settings
-    model_id = model or settings.model
-    entry = catalog.find(model_id)
-    remote_model = models.get_model(app_ctx.api, model_id) if remote else None
-    if entry is None and remote_model is None:
-        raise UsageError(
-            f"'{model_id}' is not in o4's catalog (known: {', '.join(catalog.known_ids())})",
-            hint="add --remote to ask the API about it",
-        )
-    view = documents.show(model_id, entry, remote_model, tier=settings.tier)
-    if app_ctx.json:
-        app_ctx.out.json(view)
-        return
-    from o4cli.render import models as render_models
-
-    render_models.show(app_ctx.out, view, tier=settings.tier)
+    facts = models.show(app_ctx, model, remote=remote)
+    doc = documents.show(facts.model_id, facts.entry, facts.remote, tier=facts.tier)
+    app_ctx.out.json(doc) if app_ctx.json else view.show(app_ctx.out, doc, tier=facts.tier)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from o4cli.core.errors import ServerError
@@ -25,3 +26,30 @@ def get_model(api: Api, model_id: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ServerError(f"GET /models/{model_id} answered with something not an object")
     return body
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What o4 knows of one model: its catalog entry and (with ``--remote``) the API's word."""
+
+    model_id: str
+    entry: Any  # catalog.Model | None
+    remote: dict[str, Any] | None
+    tier: int
+
+
+def show(rt: Any, model_id: str | None, *, remote: bool) -> ModelFacts:
+    """``o4 models show``: the profile's model when none is given; refused when neither the
+    catalog nor (with ``remote``) the API knows it."""
+    from o4cli.core import catalog
+    from o4cli.core.errors import UsageError
+
+    model_id = model_id or rt.settings.model
+    entry = catalog.find(model_id)
+    remote_model = get_model(rt.api, model_id) if remote else None
+    if entry is None and remote_model is None:
+        raise UsageError(
+            f"'{model_id}' is not in o4's catalog (known: {', '.join(catalog.known_ids())})",
+            hint="add --remote to ask the API about it",
+        )
+    return ModelFacts(model_id, entry, remote_model, rt.settings.tier)

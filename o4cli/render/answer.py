@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from time import monotonic as _monotonic
+from typing import Any
 
 from o4cli.render import Out
+from o4cli.render.text import summary_line, usd
 
 
 def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
@@ -20,6 +23,36 @@ def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
 
     tidy = isatty(out.stdout) and text and not text.endswith("\n")
     out.write(text + ("\n" if tidy else ""))
+
+
+def result(out: Out, r: Any) -> None:
+    """A finished call's answer on stdout (a streamed one is already there); a schema
+    answer as JSON, indented on a terminal."""
+    if r.answer.streamed or not r.answer.text:
+        return
+    text = r.answer.text
+    if r.schema and r.answer.status == "completed":
+        try:
+            text = json.dumps(json.loads(text), indent=2 if out.fancy else None, ensure_ascii=False)
+        except ValueError:
+            pass
+    print_answer(out, text, markdown=not r.schema)
+
+
+def summary(out: Out, r: Any) -> None:
+    """The summary line on stderr."""
+    out.note(summary_line(r.request.model, r.usage, r.cost_usd, r.seconds, pricing=r.pricing, estimated=r.estimated))
+
+
+def dry_run(out: Out, dry: Any) -> None:
+    """The request body on stdout, what o4 knows before sending on stderr."""
+    out.json(dry.body)
+    if not out.quiet:
+        p = dry.plan
+        out.note(
+            f"dry run: POST {dry.url} · input {p.input.label} · up to {p.max_output:,} output tokens · "
+            f"worst case {usd(p.worst_cost)} {p.pricing} · nothing sent"
+        )
 
 
 class Waiting:
