@@ -265,11 +265,13 @@ def _batch_line(
         return None
     ok = _check_id(n, obj.get("custom_id"), seen, prep)
     if obj.get("method") != "POST":
-        prep.problems.append(Problem(n, f"method must be POST (got {obj.get('method')!r})"))
+        got = "missing" if obj.get("method") is None else f"got {obj.get('method')!r}"
+        prep.problems.append(Problem(n, f"method must be POST ({got})"))
         ok = False
     url = obj.get("url")
     if url not in INPUT_KEYS:
-        prep.problems.append(Problem(n, f"url must be /v1/responses or /v1/chat/completions (got {url!r})"))
+        got = "missing" if url is None else f"got {url!r}"
+        prep.problems.append(Problem(n, f"url must be /v1/responses or /v1/chat/completions ({got})"))
         return None
     if fixed and url != fixed:
         prep.problems.append(Problem(n, f"url {url} does not match --endpoint ({fixed})"))
