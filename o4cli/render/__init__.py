@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from o4cli.core.errors import ApiError, O4Error
+from o4cli.render.text import safe
 
 # Columns whose values are copied (ids, model names, money): never cut or wrapped; nor are
 # columns of numbers, dates and other one-word values (_TOKEN).
@@ -46,6 +47,7 @@ class Out:
         self.fancy = not plain and isatty(stdout)  # rich tables and markdown on stdout
         self.fancy_err = not plain and isatty(stderr)  # live progress on stderr
         self.colour_err = isatty(stderr) and not self.no_color
+        self.stdout_tty = isatty(stdout)
         self.printed_json = False  # a command's document is out: an error adds no second one
 
     # ------------------------------------------------------------ building blocks
@@ -70,8 +72,9 @@ class Out:
     # ------------------------------------------------------------------ stdout
 
     def write(self, text: str) -> None:
-        """Text on stdout as it is (ids, answers, lines)."""
-        self.stdout.write(text)
+        """Text on stdout (ids, answers, lines): as it is when piped, made harmless
+        (``text.safe``) when stdout is a terminal."""
+        self.stdout.write(safe(text) if self.stdout_tty else text)
         self.stdout.flush()
 
     def write_bytes(self, chunks: Iterable[bytes]) -> None:
@@ -112,14 +115,15 @@ class Out:
             if title:
                 stream.write(f"# {title}\n")
             stream.write("\t".join(columns) + "\n")
+            clean = safe if self.stdout_tty else str
             for row in rows:
-                stream.write("\t".join(_cell(v, human=False).replace("\t", " ") for v in row) + "\n")
+                stream.write("\t".join(clean(_cell(v, human=False).replace("\t", " ")) for v in row) + "\n")
             stream.flush()
             return
         from rich import box
         from rich.table import Table
 
-        cells = [[_cell(v) for v in row] for row in rows]
+        cells = [[safe(_cell(v)) for v in row] for row in rows]
         keep = [
             i == 0 or bool(_KEEP_HEADERS.search(name)) or all(_TOKEN.match(r[i]) for r in cells)
             for i, name in enumerate(columns)
@@ -168,8 +172,9 @@ class Out:
         if not self.fancy:
             if title:
                 stream.write(f"# {title}\n")
+            clean = safe if self.stdout_tty else str
             for key, value in pairs:
-                stream.write(f"{key}: {_cell(value, human=False)}\n")
+                stream.write(f"{key}: {clean(_cell(value, human=False))}\n")
             stream.flush()
             return
         from rich.table import Table
@@ -178,7 +183,7 @@ class Out:
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
         for key, value in pairs:
-            grid.add_row(key, _cell(value))
+            grid.add_row(key, safe(_cell(value)))
         con = self.console()
         if title:
             con.print(f"[bold underline]{title}[/]")
@@ -188,23 +193,23 @@ class Out:
 
     def note(self, text: str) -> None:
         """A dimmed line on stderr (the summary line); callers skip it under -q."""
-        self.stderr.write(self._dim(text) + "\n")
+        self.stderr.write(self._dim(safe(text)) + "\n")
         self.stderr.flush()
 
     def notice(self, message: str) -> None:
         """``o4: message`` on stderr, unless -q/--quiet."""
         if not self.quiet:
-            self.stderr.write(f"o4: {message}\n")
+            self.stderr.write(f"o4: {safe(message)}\n")
             self.stderr.flush()
 
     def warn(self, message: str) -> None:
         """``o4: warning: message`` on stderr, always."""
-        self.stderr.write(self._dim(f"o4: warning: {message}") + "\n")
+        self.stderr.write(self._dim(f"o4: warning: {safe(message)}") + "\n")
         self.stderr.flush()
 
     def log(self, message: str) -> None:
         """A -v line on stderr (the caller decides whether -v is on)."""
-        self.stderr.write(f"o4: {message}\n")
+        self.stderr.write(f"o4: {safe(message)}\n")
         self.stderr.flush()
 
     def error(self, exc: O4Error) -> None:
@@ -213,14 +218,14 @@ class Out:
 
         problems = getattr(exc, "problems", None) or []
         for p in problems[:MAX_SHOWN]:
-            self.stderr.write(f"{p}\n")
+            self.stderr.write(f"{safe(str(p))}\n")
         if len(problems) > MAX_SHOWN:
             self.stderr.write(f"o4: ... and {len(problems) - MAX_SHOWN:,} more\n")
-        text = exc.describe() if isinstance(exc, ApiError) else exc.message
+        text = safe(exc.describe() if isinstance(exc, ApiError) else exc.message)
         red, dim, reset = ("\x1b[31m", "\x1b[2m", "\x1b[0m") if self.colour_err else ("", "", "")
         self.stderr.write(f"{red}o4: error:{reset} {text}\n")
         if exc.hint:
-            self.stderr.write(f"{dim}o4: hint: {exc.hint}{reset}\n")
+            self.stderr.write(f"{dim}o4: hint: {safe(exc.hint)}{reset}\n")
         self.stderr.flush()
 
     def progress(self, *, enabled: bool = True):  # -> ProgressLine

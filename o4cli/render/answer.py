@@ -8,7 +8,7 @@ from time import monotonic as _monotonic
 from typing import Any
 
 from o4cli.render import Out
-from o4cli.render.text import summary_line, usd
+from o4cli.render.text import safe, summary_line, usd
 
 
 def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
@@ -16,7 +16,7 @@ def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
     if markdown and out.fancy:
         from rich.markdown import Markdown
 
-        out.console().print(Markdown(text))
+        out.console().print(Markdown(safe(text)))
         return
     # Piped, the answer goes out byte for byte; a terminal gets a final newline.
     from o4cli.render import isatty
@@ -126,7 +126,7 @@ class StreamView:
             # dim from here until the answer starts (see _end_summary)
             self.o.stderr.write(("\x1b[2m" if self.o.colour_err else "") + "thinking: ")
             self.summarising = True
-        self.o.stderr.write(delta)
+        self.o.stderr.write(safe(delta))
         self.o.stderr.flush()
 
     def _end_summary(self, gap: str) -> None:
@@ -142,6 +142,8 @@ class StreamView:
             self.wrote_text = True
         if self.silent:
             return
+        if self.o.stdout_tty:
+            delta = safe(delta)  # --plain on a terminal, or the markdown view: never escape codes
         if not self.fancy:
             if self._fd is not None:
                 data = delta.encode()

@@ -77,8 +77,7 @@ def errors(out: Out, batch: dict[str, Any]) -> None:
 
     for e in batch_errors(batch):
         where = f"line {e.get('line')}: " if e.get("line") else ""
-        out.stderr.write(f"o4: {batch.get('id')}: {where}{e.get('code')}: {e.get('message')}\n")
-    out.stderr.flush()
+        out.log(f"{batch.get('id')}: {where}{e.get('code')}: {e.get('message')}")
 
 
 def listing(out: Out, rows: list[dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Sequence
 from typing import IO
 
-from o4cli.render.text import SEP, fit
+from o4cli.render.text import SEP, fit, safe
 
 CLEAR_LINE = "\r\x1b[2K"
 
@@ -39,6 +39,7 @@ class ProgressLine:
     def update(self, parts: Sequence[str]) -> None:
         if not self.enabled:
             return
+        parts = [safe(p) for p in parts]
         if self.live:
             text = fit(parts, max(width(self.stream) - 1, 10))
             if text != self.last:
@@ -70,6 +71,7 @@ class JobPanel:
 
     def draw(self, head: Sequence[str], lines: Sequence[str]) -> None:
         cols = max(width(self.stream) - 1, 20)
+        head, lines = [safe(h) for h in head], [safe(line) for line in lines]
         bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if self.colour else ("", "", "")
         out = f"\x1b[{self.drawn}F\x1b[J" if self.drawn else ""
         out += f"{bold}{fit(head, cols)}{reset}\n"

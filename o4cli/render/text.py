@@ -12,6 +12,16 @@ from o4cli.core.cost import format_usd, micro
 
 SEP = " · "
 
+# Every C0 control but newline and tab, DEL, and the C1 controls: what could move the
+# cursor, retitle the window or rewrite the screen if the model or the API sent it.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def safe(text: str) -> str:
+    """Text from the model or the API, made harmless for a terminal: control characters
+    (ESC, CR, BEL, ...) shown as ``\\x1b`` and the like; newlines and tabs kept."""
+    return text.translate(_CONTROLS)
+
 
 def usd(amount: Decimal | None) -> str:
     """``$0.003987`` (micro-dollars, thousands separated); ``$?`` when unknown."""

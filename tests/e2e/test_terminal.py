@@ -103,3 +103,24 @@ def test_usage_table_in_a_terminal(o4, emulator, env):
     out = child.read()
     child.close()
     assert child.exitstatus == 0 and "\t" not in out and "total" in out and "$" in out
+
+
+HOSTILE = "Done.\x1b]0;pwned\x07\x1b[2J\x1b[H\rroot# "
+
+
+def test_text_from_the_model_never_drives_the_terminal(env, emulator):
+    for args in (("stream", "x"), ("stream", "x", "--plain"), ("ask", "x"), ("ask", "x", "--plain")):
+        emulator.answer(text=HOSTILE, summary="thinking \x1b[31mred", chunk=3)
+        child = spawn(env, *args, emulator=emulator)
+        out = child.read()
+        child.close()
+        assert child.exitstatus == 0, out
+        assert "\x1b]0;" not in out and "\x07" not in out and "\x1b[2J" not in out and "\x1b[31m" not in out, args
+        assert "pwned" in out  # shown, harmless
+
+
+def test_piped_answers_stay_byte_for_byte(o4_process, emulator):
+    text = HOSTILE.replace("\r", "")  # (the runner reads stdout as text: \r would read as \n)
+    emulator.answer(text=text)
+    r = o4_process("ask", "x", "-q")
+    assert r.code == 0 and r.stdout == text
