@@ -22,7 +22,9 @@ def list_models(api: Api) -> list[dict[str, Any]]:
 
 def get_model(api: Api, model_id: str) -> dict[str, Any]:
     """``GET /models/{id}``."""
-    body = api.request_json("GET", f"models/{model_id}")
+    from o4cli.core.http.api import segment
+
+    body = api.request_json("GET", f"models/{segment(model_id, what='model')}")
     if not isinstance(body, dict):
         raise ServerError(f"GET /models/{model_id} answered with something not an object")
     return body

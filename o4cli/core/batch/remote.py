@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from o4cli.core.errors import O4Error
-from o4cli.core.http.api import Api
+from o4cli.core.http.api import Api, segment
 
 KIND = "batch"  # the ledger's job kind
 FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -30,7 +30,7 @@ def create_batch(api: Api, file_id: str, endpoint: str, window: str, metadata: d
 
 
 def get_batch(api: Api, batch_id: str) -> dict[str, Any]:
-    return api.request_json("GET", f"batches/{batch_id}")
+    return api.request_json("GET", f"batches/{segment(batch_id, what='batch id', prefix='batch_')}")
 
 
 def list_batches(api: Api, limit: int = 20, after: str | None = None) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def list_batches(api: Api, limit: int = 20, after: str | None = None) -> dict[st
 
 
 def cancel_batch(api: Api, batch_id: str) -> dict[str, Any]:
-    return api.request_json("POST", f"batches/{batch_id}/cancel")
+    return api.request_json("POST", f"batches/{segment(batch_id, what='batch id', prefix='batch_')}/cancel")
 
 
 def find_batch(api: Api, tag: str, shard: str) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from o4cli.core.http.api import Api
+from o4cli.core.http.api import Api, segment
 from o4cli.core.ledger import Ledger
 
 KIND = "finetune"
@@ -29,13 +29,17 @@ METRIC_ORDER = (
 # ------------------------------------------------------------------ endpoints
 
 
+def _job(job_id: str) -> str:
+    return segment(job_id, what="fine-tuning job id", prefix="ftjob-")
+
+
 def create_job(api: Api, body: dict[str, Any]) -> dict[str, Any]:
     """``POST /fine_tuning/jobs``; not retried blindly (the caller looks first)."""
     return api.request_json("POST", "fine_tuning/jobs", json=body, retry=False)
 
 
 def get_job(api: Api, job_id: str) -> dict[str, Any]:
-    return api.request_json("GET", f"fine_tuning/jobs/{job_id}")
+    return api.request_json("GET", f"fine_tuning/jobs/{_job(job_id)}")
 
 
 def list_jobs(
@@ -51,14 +55,14 @@ def list_jobs(
 
 def act(api: Api, job_id: str, action: str) -> dict[str, Any]:
     """``POST /fine_tuning/jobs/{id}/cancel|pause|resume``."""
-    return api.request_json("POST", f"fine_tuning/jobs/{job_id}/{action}")
+    return api.request_json("POST", f"fine_tuning/jobs/{_job(job_id)}/{action}")
 
 
 def list_events(api: Api, job_id: str, *, after: str | None = None, limit: int = 100) -> dict[str, Any]:
     params: dict[str, Any] = {"limit": limit}
     if after:
         params["after"] = after
-    return api.request_json("GET", f"fine_tuning/jobs/{job_id}/events", params=params)
+    return api.request_json("GET", f"fine_tuning/jobs/{_job(job_id)}/events", params=params)
 
 
 def list_checkpoints(api: Api, job_id: str) -> list[dict[str, Any]]:
@@ -67,7 +71,7 @@ def list_checkpoints(api: Api, job_id: str) -> list[dict[str, Any]]:
     after = None
     while True:
         params: dict[str, Any] = {"limit": 100, **({"after": after} if after else {})}
-        page = api.request_json("GET", f"fine_tuning/jobs/{job_id}/checkpoints", params=params)
+        page = api.request_json("GET", f"fine_tuning/jobs/{_job(job_id)}/checkpoints", params=params)
         data = [c for c in page.get("data") or [] if isinstance(c, dict)]
         out.extend(data)
         if not page.get("has_more") or not data:

@@ -6,10 +6,12 @@ runner shares. When to retry is decided in ``http.retry``.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -21,8 +23,20 @@ from o4cli.core.errors import (
     O4Error,
     RateLimitError,
     ServerError,
+    UsageError,
 )
 from o4cli.core.http.retry import decide, hopeless_429
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
+
+
+def segment(value: str, *, what: str, prefix: str | None = None) -> str:
+    """An id the user gave, as one URL path segment: checked against the shape of its kind
+    and percent-encoded, so that no id can reach another endpoint (``../..``, ``?``, ``/``)."""
+    if not _ID.fullmatch(value) or ".." in value or (prefix and not value.startswith(prefix)):
+        shape = f" ({what}s start with {prefix})" if prefix else ""
+        raise UsageError(f"{what} {value!r}: not a {what}{shape}")
+    return quote(value, safe=":")
 
 
 def transport_error(exc: httpx.TransportError, host: str, secret: str | None) -> NetworkError:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from o4cli.core.errors import NetworkError
-from o4cli.core.http.api import Api
+from o4cli.core.http.api import Api, segment
 
 
 def upload(api: Api, path: Path, filename: str, purpose: str = "batch") -> dict[str, Any]:
@@ -36,7 +36,10 @@ def download(api: Api, file_id: str, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as fh, api.stream("GET", f"files/{file_id}/content") as resp:
+        with (
+            os.fdopen(fd, "wb") as fh,
+            api.stream("GET", f"files/{segment(file_id, what='file id', prefix='file-')}/content") as resp,
+        ):
             try:
                 for chunk in resp.iter_bytes(1 << 16):
                     fh.write(chunk)
