@@ -89,8 +89,39 @@ def _set_dotted(body: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+# Body fields o4 sets itself, and the flag that sets each: --param cannot override them
+# (``--param stream=true`` on ask would be sent, billed and misread).
+OWNED = {
+    "model": "-m/--model",
+    "input": "the prompt (words, stdin, -f, -i)",
+    "messages": "the prompt (words, stdin, -f, -i)",
+    "instructions": "-s/--system",
+    "stream": "`o4 stream`",
+    "stream_options": "`o4 stream`",
+    "previous_response_id": "-c/--continue or --cid",
+    "max_output_tokens": "--max-output",
+    "max_completion_tokens": "--max-output",
+    "service_tier": "--flex",
+    "reasoning_effort": "-e/--effort",
+    "reasoning.effort": "-e/--effort",
+    "response_format": "--schema",
+    "text.format": "--schema",
+    "background": "a later o4 (background calls are not supported yet)",
+}
+
+
+def check_owned(extra: dict[str, Any]) -> None:
+    """Refuse a --param for a field o4 sets itself, naming the flag to use instead."""
+    for key in extra:
+        parts = key.split(".")
+        for owned in (parts[0], ".".join(parts[:2])):
+            if owned in OWNED:
+                raise UsageError(f"--param {key}: o4 sets {owned!r} itself; use {OWNED[owned]} instead")
+
+
 def check_model_rules(opts: Options) -> catalog.Model | None:
     """Refuse, before sending, what the model is known to reject."""
+    check_owned(opts.extra)
     model = catalog.find(opts.model)
     if model is None:
         return None
