@@ -67,3 +67,21 @@ def spool(stream: IO[bytes], folder: Path) -> Path:
     with open(fd, "wb") as fh:
         shutil.copyfileobj(stream, fh)
     return Path(name)
+
+
+def distinct(named: dict[str, str | None]) -> None:
+    """Refuse, before anything is opened for writing, two of these paths being one file
+    (an output over the input, or ``--errors`` over ``-o``); ``-`` (stdin) is never a file."""
+    seen: dict[object, tuple[str, str]] = {}
+    for flag, name in named.items():
+        if not name or name == "-":
+            continue
+        try:
+            st = os.stat(name)
+            key: object = (st.st_dev, st.st_ino)  # hard and symbolic links too
+        except OSError:
+            key = os.path.realpath(name)
+        if key in seen:
+            other_flag, other = seen[key]
+            raise UsageError(f"{flag} {name}: the same file as {other_flag} {other}; nothing was written")
+        seen[key] = (flag, name)

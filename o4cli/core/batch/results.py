@@ -17,7 +17,7 @@ from o4cli.core.batch.remote import FINAL, KIND
 from o4cli.core.batch.status import progress
 from o4cli.core.cost import Usage, cost
 from o4cli.core.errors import O4Error, UsageError
-from o4cli.core.files import output_file, write_atomic_lines
+from o4cli.core.files import distinct, output_file, write_atomic_lines
 from o4cli.core.http import files
 from o4cli.core.http.api import Api
 from o4cli.core.ledger import Job, record
@@ -244,6 +244,7 @@ PREVIEW = 10  # failed requests named on stderr
 
 def results(rt: Runtime, o: ResultsOptions, seen: list[dict[str, Any]] | None = None) -> ResultsReport:
     """Gather, order, write; the report says what to show and which error to end with."""
+    distinct({"-o": o.output, "--errors": o.errors})
     out_path = output_file(o.output, "-o") if o.output else None
     err_path = output_file(o.errors, "--errors") if o.errors else None
     batch_ids = list(o.batch_ids)

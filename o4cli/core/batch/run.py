@@ -23,7 +23,7 @@ from o4cli.core.batch import runner
 from o4cli.core.batch.submit import check_lines, input_defaults, open_input
 from o4cli.core.cost import Usage, cost
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
-from o4cli.core.files import output_file
+from o4cli.core.files import distinct, output_file
 from o4cli.core.ledger import record
 from o4cli.core.runtime import Runtime
 
@@ -115,6 +115,7 @@ def run(
     tier = model_entry.tier(settings.tier) if model_entry else None
     rpm = o.rpm or (tier.rpm if tier else DEFAULT_RPM)
     tpm = o.tpm or (tier.tpm if tier else DEFAULT_TPM)
+    distinct({"the input": o.file, "-o": o.output, "--errors": o.errors})
     defaults = input_defaults(rt, endpoint=o.endpoint, system=o.system, max_output=o.max_output)
     no_limits = batch_input.Limits(requests=10**12, bytes=10**15, queue_tokens=None)
     path, source, spooled = open_input(rt, o.file, stdin)

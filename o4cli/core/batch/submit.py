@@ -25,7 +25,7 @@ from o4cli.core.batch import remote
 from o4cli.core.batch.remote import KIND
 from o4cli.core.cost import Usage, cost, format_usd, parse_usd
 from o4cli.core.errors import BudgetError, UsageError
-from o4cli.core.files import existing_file, output_file, spool
+from o4cli.core.files import distinct, existing_file, output_file, spool
 from o4cli.core.http import files
 from o4cli.core.http.api import Api
 from o4cli.core.ledger import Job, Ledger
@@ -179,6 +179,7 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
     budget = parse_usd(o.max_cost) if o.max_cost is not None else None
     if (o.output or o.errors) and not o.wait:
         raise UsageError("-o/--errors on submit go with --wait (or use `o4 batch results ID -o FILE`)")
+    distinct({"the input": o.file, "-o": o.output, "--errors": o.errors})
     for name, flag in ((o.output, "-o"), (o.errors, "--errors")):
         if name:
             output_file(name, flag)
