@@ -70,7 +70,8 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
         return _fail(
             O4Error(
                 f"internal error: {type(exc).__name__}: {exc}",
-                hint="this is a bug in o4: please report it with the output of the same command run with -v (O4_DEBUG=1 shows the traceback)",
+                hint="this is a bug in o4: please report it with the output of the same command run with -v "
+                "(O4_DEBUG=1 shows the traceback)",
             ),
             args,
         )
