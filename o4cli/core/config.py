@@ -444,11 +444,28 @@ tier = 1                 # usage tier 1-5: drives rate and batch-queue limits
 """
 
 
+def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a read-modify-write of the config file under its lock: two ``o4 config set`` at
+    once both land (the second reads what the first wrote)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(env: Mapping[str, str], *args: Any, **kwargs: Any) -> Any:
+        from o4cli.core.locks import exclusive
+
+        path = config_path(env)
+        with exclusive(path.with_name(f".{path.name}.lock")):
+            return fn(env, *args, **kwargs)
+
+    return wrapper
+
+
 def target_profile(profile: str | None, env: Mapping[str, str], cfg: ConfigFile) -> str:
     """The profile that set/unset change: --profile, $O4_PROFILE, default_profile."""
     return profile or env.get(PROFILE_ENV) or cfg.default_profile
 
 
+@_locked
 def init_file(env: Mapping[str, str], profile: str | None, *, force: bool) -> Path:
     """Write the commented starter file; refuse to replace one without ``force``."""
     from o4cli.core.errors import O4Error
@@ -464,6 +481,7 @@ def init_file(env: Mapping[str, str], profile: str | None, *, force: bool) -> Pa
     return path
 
 
+@_locked
 def set_key(env: Mapping[str, str], profile: str | None, key: str, value: str) -> tuple[str, Any, list[str]]:
     """Set a profile key (or default_profile); return (profile, stored value, notes)."""
     path = config_path(env)
@@ -487,6 +505,7 @@ def set_key(env: Mapping[str, str], profile: str | None, key: str, value: str) -
     return name, stored, notes
 
 
+@_locked
 def unset_key(env: Mapping[str, str], profile: str | None, key: str) -> str:
     """Remove a profile key (or default_profile); return the profile changed."""
     from o4cli.core.errors import O4Error

@@ -12,6 +12,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from o4cli.core.cost import Usage, cost
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.files import distinct, output_file
 from o4cli.core.ledger import record
+from o4cli.core.locks import exclusive
 from o4cli.core.runtime import Runtime
 
 PROGRESS_LIVE = 0.5  # seconds between progress ticks on a terminal
@@ -119,6 +121,7 @@ def run(
     defaults = input_defaults(rt, endpoint=o.endpoint, system=o.system, max_output=o.max_output)
     no_limits = batch_input.Limits(requests=10**12, bytes=10**15, queue_tokens=None)
     path, source, spooled = open_input(rt, o.file, stdin)
+    stack = ExitStack()
     work = Path(tempfile.mkdtemp(prefix="o4-run-"))
     try:
         prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source)
@@ -127,6 +130,14 @@ def run(
         if o.errors:
             output_file(o.errors, "--errors")
         if out_path:
+            # One run at a time on an output file: a second refuses at once (the kernel drops
+            # the lock when the first ends, however it ends); a re-run then does what is left.
+            lock = exclusive(
+                out_path.with_name(f".{out_path.name}.o4-lock"),
+                wait=False,
+                busy=f"-o {out_path}: another o4 batch run is writing it now; nothing was sent",
+            )
+            stack.enter_context(lock)
             claim(out_path, batch_input.input_hash(path, defaults, no_limits))
         done = runner.read_done(out_path) if out_path else set()
         if done:
@@ -139,6 +150,7 @@ def run(
             rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress
         )
     finally:
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
         if spooled:
             spooled.unlink(missing_ok=True)

@@ -1,0 +1,34 @@
+"""Advisory OS file locks (``flock``): two o4 processes never do the same work or lose
+each other's writes. The kernel releases a lock when its process dies, however it dies."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from o4cli.core.errors import O4Error
+
+
+@contextmanager
+def exclusive(path: Path, *, wait: bool = True, busy: str = "") -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if need be) for the block.
+
+    ``wait``: wait for another holder to finish (short read-modify-write sections);
+    otherwise refuse at once with ``busy`` as the message (long runs)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; proceed as before
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise O4Error(busy or f"{path} is in use by another o4") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
