@@ -233,6 +233,13 @@ class Ledger:
                 self.db.execute("ROLLBACK")
             raise
 
+    def response_ids(self, command: str) -> set[str]:
+        """The response ids of every recorded request of a command (one query)."""
+        rows = self.db.execute(
+            "SELECT response_id FROM requests WHERE command = ? AND response_id IS NOT NULL", (command,)
+        )
+        return {r[0] for r in rows}
+
     def has_request(self, command: str, response_id: str) -> bool:
         row = self.db.execute(
             "SELECT 1 FROM requests WHERE command = ? AND response_id = ? LIMIT 1", (command, response_id)

@@ -129,3 +129,24 @@ def test_bad_input_is_refused_before_sending(o4, emulator, tmp_path):
     p.write_text('{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {"model": "o4-mini", "input": "x", "temperature": 0}}\n')
     r = o4("batch", "run", str(p))
     assert r.code == 2 and f"{p}:1: body.temperature" in r.stderr and emulator.log == []
+
+
+def test_answers_without_their_ledger_row_are_recorded_on_resume(o4, emulator, env, tmp_path):
+    import sqlite3
+
+    p = tmp_path / "p.txt"
+    p.write_text("".join(f"q{i}\n" for i in range(6)))
+    out = tmp_path / "out.jsonl"
+    assert o4("batch", "run", str(p), "-o", str(out)).code == 0
+    db = sqlite3.connect(Path(env["O4_DATA_DIR"]) / "ledger.db")
+    db.execute("DELETE FROM requests WHERE id IN (SELECT id FROM requests ORDER BY id DESC LIMIT 4)")  # lost in a crash
+    db.commit()
+    db.close()
+    sent = len(emulator.log)
+    r = o4("batch", "run", str(p), "-o", str(out))
+    assert r.code == 0 and "4 answers in" in r.stderr and "had no ledger row" in r.stderr
+    assert len(emulator.log) == sent  # nothing sent again
+    rows = [x for x in ledger_rows(env) if x["command"] == "batch run"]
+    ids = [json.loads(line)["response"]["body"]["id"] for line in out.read_text().splitlines()]
+    assert sorted(x["response_id"] for x in rows) == sorted(ids) and all(float(x["cost_usd"]) > 0 for x in rows)
+    assert "had no ledger row" not in o4("batch", "run", str(p), "-o", str(out)).stderr  # recorded once

@@ -141,6 +141,8 @@ def run(
             claim(out_path, batch_input.input_hash(path, defaults, no_limits))
         done = runner.read_done(out_path) if out_path else set()
         if done:
+            _recover_rows(rt, out_path, prep.model or settings.model)
+        if done:
             rt.notice(f"{len(done):,} requests already in {o.output}: skipped")
         total = len([c for c in prep.custom_ids if c not in done])
         pricing = "flex" if o.flex else "standard"
@@ -161,6 +163,54 @@ def run(
     return report
 
 
+def _row(
+    profile: str,
+    model: str,
+    url: str,
+    custom_id: str,
+    status: int,
+    body: dict[str, Any] | None,
+    seconds: float,
+    flex: bool,
+) -> dict[str, Any]:
+    """The ledger row of one request of a run (priced at the tier the API says it used)."""
+    usage = Usage.from_api((body or {}).get("usage"))
+    tier_used = (body or {}).get("service_tier")
+    mode = "flex" if (tier_used == "flex" or (flex and tier_used is None)) else "standard"
+    p = catalog.price_for(model, mode)
+    return {
+        "command": "batch run",
+        "profile": profile,
+        "model": (body or {}).get("model") or model,
+        "endpoint": url,
+        "usage": usage,
+        "cost_usd": cost(usage, p) if p and body else None,
+        "pricing": mode,
+        "status": "ok" if status == 200 else "error",
+        "response_id": (body or {}).get("id"),
+        "duration_s": round(seconds, 3),
+        "extra": {"custom_id": custom_id, **({} if status == 200 else {"status": status})},
+    }
+
+
+def _recover_rows(rt: Runtime, out: Path, model: str) -> None:
+    """Answers in ``-o`` without their ledger row (a run killed between two ledger writes)
+    are recorded now, from the answer itself: no paid call goes unrecorded."""
+    known = rt.ledger.response_ids("batch run")
+    missing = []
+    with out.open("rb") as fh:
+        for raw in fh:
+            line = json.loads(raw)
+            resp = line.get("response") or {}
+            body = resp.get("body") if isinstance(resp.get("body"), dict) else None
+            if resp.get("status_code") == 200 and body and body.get("id") and body["id"] not in known:
+                url = "/v1/chat/completions" if "choices" in body else "/v1/responses"
+                missing.append(_row(rt.settings.profile, model, url, line["custom_id"], 200, body, 0.0, False))
+    if missing:
+        record(rt, f"{len(missing)} earlier answers were", lambda ledger: ledger.record_requests(missing))
+        rt.notice(f"{len(missing):,} answers in {out} had no ledger row (an interrupted run): recorded now")
+
+
 def _execute(
     rt: Runtime, o: RunOptions, shard: Path, done: set[str], model: str, out_path: Path | None, stdout: IO[bytes],
     rpm: int, tpm: int, total: int, price: Any, live: bool, on_progress: Callable[[Progress], None],
@@ -171,19 +221,7 @@ def _execute(
     rows: list[dict[str, Any]] = []
 
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
-        usage = Usage.from_api((body or {}).get("usage"))
-        tier_used = (body or {}).get("service_tier")
-        mode = "flex" if (tier_used == "flex" or (o.flex and tier_used is None)) else "standard"
-        p = catalog.price_for(model, mode)
-        rows.append(
-            {
-                "command": "batch run", "profile": settings.profile, "model": (body or {}).get("model") or model,
-                "endpoint": item.url, "usage": usage, "cost_usd": cost(usage, p) if p and body else None,
-                "pricing": mode, "status": "ok" if status == 200 else "error", "response_id": (body or {}).get("id"),
-                "duration_s": round(seconds, 3),
-                "extra": {"custom_id": item.custom_id, **({} if status == 200 else {"status": status})},
-            }
-        )  # fmt: skip
+        rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex))
 
     def flush_rows() -> None:
         if rows:
