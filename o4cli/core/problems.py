@@ -8,6 +8,23 @@ from dataclasses import dataclass
 from o4cli.core.errors import UsageError
 
 MAX_SHOWN = 50  # problems printed on stderr; --json carries them all
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, which some editors put at a file's start
+JSON_ARRAY = "a JSON array, not JSON Lines (one object a line): convert it with  jq -c '.[]' FILE > FILE.jsonl"
+
+
+def looks_like_json_array(first: bytes) -> bool:
+    """Whether the first non-blank line opens a JSON array (``[`` or ``[{...}, ...]``)."""
+    text = first.strip()
+    if text == b"[":
+        return True
+    if not text.startswith(b"["):
+        return False
+    import json
+
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return text.startswith(b"[{")
 
 
 @dataclass

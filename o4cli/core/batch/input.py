@@ -24,7 +24,7 @@ from o4cli.core import catalog
 from o4cli.core.ask import request
 from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
-from o4cli.core.problems import Problem
+from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
 
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file
@@ -95,7 +95,10 @@ def input_hash(path: Path, defaults: Defaults, limits: Limits, salt: str = "") -
 
 
 def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    yield from enumerate(fh, start=1)
+    """Numbered lines; a UTF-8 byte-order mark at the start is not part of the first one
+    (CRLF endings go with the strip of each line)."""
+    for n, raw in enumerate(fh, start=1):
+        yield n, raw[len(BOM) :] if n == 1 and raw.startswith(BOM) else raw
 
 
 def _detect(path: Path) -> str:
@@ -104,6 +107,8 @@ def _detect(path: Path) -> str:
             text = raw.strip()
             if not text:
                 continue
+            if looks_like_json_array(text):
+                return "array"
             if text.startswith(b"{"):
                 try:
                     obj = json.loads(text)
@@ -161,6 +166,9 @@ def prepare(
 ) -> Prepared:
     """Check every line; write the request lines into shard files under ``folder``."""
     prep = Prepared(source=source or str(path), format=_detect(path))
+    if prep.format == "array":
+        prep.problems.append(Problem(0, JSON_ARRAY))
+        return prep
     model_entry = catalog.find(defaults.model)
     fixed_endpoint = ENDPOINTS[defaults.endpoint] if defaults.endpoint else None
     if prep.format != "batch":

@@ -28,7 +28,7 @@ from typing import Any
 from o4cli.core import catalog
 from o4cli.core.errors import UsageError
 from o4cli.core.finetune.graders import GraderReport, ItemPath, check_grader, load_grader  # noqa: F401 - re-exported
-from o4cli.core.problems import Problem
+from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
 from o4cli.core.tokens import MESSAGE_OVERHEAD, count_text
 
 METHODS = ("reinforcement", "supervised", "dpo")
@@ -174,6 +174,14 @@ def check_file(path: Path, method: str, *, role: str = "training", grader: Grade
     last_blank = None
     with fh:
         for n, raw in enumerate(fh, start=1):
+            if n == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+                rep.warnings.append(
+                    Problem(1, "starts with a UTF-8 byte-order mark: o4 reads past it; the file is uploaded as it is")
+                )
+            if rep.examples == 0 and raw.strip() and looks_like_json_array(raw):
+                rep.problems.append(Problem(n, JSON_ARRAY))
+                break
             if not raw.strip():
                 last_blank = n
                 continue
