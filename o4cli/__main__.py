@@ -32,6 +32,7 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
     from typer import exceptions as typer_exc
     from typer._click import exceptions as click_exc
 
+    from o4cli.cli.context import ReaderGone
     from o4cli.core.errors import ExitCode, O4Error, UsageError
 
     try:
@@ -52,16 +53,19 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    except BrokenPipeError:
-        # The reader went away (`o4 ... | head`): silence the final flush, as the
-        # Python docs advise, and say so with the exit code.
+    except (BrokenPipeError, ReaderGone):
+        # The reader went away (`o4 ... | head`): its choice, not a failure. One rule for every
+        # command: stop quietly, exit 0 (what was paid is recorded), and silence the final
+        # flush, as the Python docs advise.
         import os
 
         try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         except (OSError, ValueError):
             pass
-        return 1
+        return 0
     except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, never a traceback
         import os
 

@@ -291,6 +291,8 @@ def run(
         )  # fmt: skip
     finally:
         line.close()
+    if report.tally.reader_gone:
+        raise BrokenPipeError  # main() ends quietly: the reader chose to stop; rows are written
     if app.json:
         app.out.json(documents.run(report))
     if not app.quiet:

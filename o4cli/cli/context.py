@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from o4cli.core.ledger import Ledger
     from o4cli.render import Out
 
+
+class ReaderGone(Exception):
+    """stdout's reader closed the pipe (``| head``); not an OSError, which typer would turn
+    into a silent exit 1 before ``main()`` could apply its rule."""
+
+
 # The invocation's context, for the one place that turns errors into exit codes.
 CURRENT: ContextVar[AppContext | None] = ContextVar("o4_context", default=None)
 

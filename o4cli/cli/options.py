@@ -137,6 +137,10 @@ def command(
             apply_globals(root_context(ctx), given)
             try:
                 return fn(*args, **kw)
+            except BrokenPipeError:
+                from o4cli.cli.context import ReaderGone
+
+                raise ReaderGone from None
             except KeyboardInterrupt:
                 # typer would turn it into a silent exit 130; say so, as every other Ctrl-C does
                 from o4cli.core.errors import Interrupted

@@ -45,3 +45,20 @@ def test_python_m_and_console_script_agree(env):
     assert via_m.stdout.startswith("Usage: o4 ")
     version = subprocess.run([script, "--version"], env=env, capture_output=True, text=True, timeout=60)
     assert version.stdout == f"o4 {__version__}\n"
+
+
+def test_a_closed_pipe_is_one_rule_for_every_command(env, emulator, tmp_path):
+    """The reader going away (`| head`) is its choice: every command stops quietly, exit 0."""
+    e = o4_env(env, emulator)
+    cases = [
+        ("stream x", lambda: emulator.answer(text="word " * 20000, chunk=4)),
+        ("ask x", lambda: emulator.answer(text="word " * 40000)),
+        ("models list --remote", lambda: None),
+        ("config profiles", lambda: None),
+    ]
+    for args, prepare in cases:
+        prepare()
+        cmd = f"set -o pipefail; {sys.executable} -m o4cli {args} | head -c 10"
+        r = subprocess.run(["bash", "-c", cmd], env=e, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stderr == "" or "o4-mini" in r.stderr, (args, r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr and len(r.stdout) == 10, args

@@ -261,6 +261,7 @@ def _execute(
             err_fh.close()
         flush_rows()
     tally.fatal = work.fatal
+    tally.reader_gone = work.reader_gone
     return tally
 
 

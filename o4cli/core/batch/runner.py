@@ -164,6 +164,7 @@ class Tally:
     started: float = field(default_factory=time.monotonic)
     interrupted: bool = False
     fatal: O4Error | None = None  # the error that stopped every request (401, quota)
+    reader_gone: bool = False  # stdout's reader closed the pipe
 
     @property
     def elapsed(self) -> float:
@@ -201,13 +202,22 @@ class Runner:
         self.tally = Tally()
         self.retry: deque[Item] = deque()
         self.stop = False
+        self.reader_gone = False
         self._last_sync = time.monotonic()
 
     # ------------------------------------------------------------- writing
 
     def _write(self, fh: IO[bytes], obj: dict[str, Any]) -> None:
-        fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
-        fh.flush()
+        if self.reader_gone and fh is self.out:
+            return
+        try:
+            fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+            fh.flush()
+        except BrokenPipeError:
+            # stdout's reader went away (`| head`): send nothing more, let what is in flight
+            # finish (its ledger rows are still written), then stop quietly.
+            self.reader_gone, self.stop = True, True
+            return
         now = time.monotonic()
         if now - self._last_sync >= FSYNC_EVERY:
             self._last_sync = now
@@ -215,7 +225,7 @@ class Runner:
 
     def sync(self) -> None:
         for fh in (self.out, self.errors):
-            if fh is not None:
+            if fh is not None and not (self.reader_gone and fh is self.out):
                 fh.flush()
                 try:
                     os.fsync(fh.fileno())
