@@ -57,6 +57,19 @@ def _url(value: Any) -> str:
         raise ValueError(f"must be a valid URL ({exc})") from None
     if not parts.hostname:
         raise ValueError("must name a host")
+    bad = next((c for c in value if ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0), None)
+    if bad is not None:
+        raise ValueError(f"must be a URL without spaces or control characters (found {bad!r})")
+    host = parts.hostname
+    if not host.startswith("["):  # an IPv6 literal has no labels to encode
+        try:
+            decoded = host.encode("idna").decode("idna")  # what the HTTP client will do: fail here, by name
+        except UnicodeError as exc:
+            raise ValueError(f"must name a valid host ({host!r}: {exc})") from None
+        if any(ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0 for c in decoded):
+            raise ValueError(f"must name a valid host ({host!r} decodes to control characters)")
+        if any(not label for label in host.split(".")[:-1]):
+            raise ValueError(f"must name a valid host ({host!r} has an empty label)")
     return value.rstrip("/")
 
 

@@ -19,6 +19,7 @@ from o4cli.core.config import Settings, scrub
 from o4cli.core.errors import (
     ApiError,
     AuthError,
+    ConfigError,
     NetworkError,
     O4Error,
     RateLimitError,
@@ -151,6 +152,11 @@ class Api:
             headers: httpx.Headers | None = None
             try:
                 resp = send()
+            except httpx.InvalidURL as exc:
+                raise ConfigError(
+                    f"base_url {self.settings.base_url!r} cannot be used: {exc}",
+                    hint="fix it: `o4 config set base_url https://api.openai.com/v1` (or $OPENAI_BASE_URL)",
+                ) from None
             except httpx.TransportError as exc:
                 error: O4Error = self._transport_error(exc)
                 self.log(f"{method} {self._url(path)} -> {error.message}")
