@@ -44,6 +44,11 @@ def _str(value: Any) -> str:
     return value
 
 
+def _control_or_space(c: str) -> bool:
+    """A character no URL may hold: space, C0 and C1 controls, DEL (as ``render.text.safe``)."""
+    return ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0
+
+
 def _url(value: Any) -> str:
     from urllib.parse import urlsplit
 
@@ -57,7 +62,7 @@ def _url(value: Any) -> str:
         raise ValueError(f"must be a valid URL ({exc})") from None
     if not parts.hostname:
         raise ValueError("must name a host")
-    bad = next((c for c in value if ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0), None)
+    bad = next((c for c in value if _control_or_space(c)), None)
     if bad is not None:
         raise ValueError(f"must be a URL without spaces or control characters (found {bad!r})")
     host = parts.hostname
@@ -66,7 +71,7 @@ def _url(value: Any) -> str:
             decoded = host.encode("idna").decode("idna")  # what the HTTP client will do: fail here, by name
         except UnicodeError as exc:
             raise ValueError(f"must name a valid host ({host!r}: {exc})") from None
-        if any(ord(c) <= 0x20 or 0x7F <= ord(c) < 0xA0 for c in decoded):
+        if any(_control_or_space(c) for c in decoded):
             raise ValueError(f"must name a valid host ({host!r} decodes to control characters)")
         if any(not label for label in host.split(".")[:-1]):
             raise ValueError(f"must name a valid host ({host!r} has an empty label)")

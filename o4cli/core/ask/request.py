@@ -38,7 +38,7 @@ class Options:
 
 
 def parse_option(item: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with the value parsed as JSON where it parses (``-o store=false``)."""
+    """``KEY=VALUE`` with the value parsed as JSON where it parses (``--param store=false``)."""
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not key:

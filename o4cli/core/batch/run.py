@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -70,7 +70,7 @@ class Progress:
 
     tally: runner.Tally
     total: int
-    price: Any = field(default=None)
+    price: Any = None
 
 
 def _items(shard: Path, done: set[str], flex: bool) -> Iterator[runner.Item]:
@@ -260,8 +260,6 @@ def _execute(
         if err_fh:
             err_fh.close()
         flush_rows()
-    tally.fatal = work.fatal
-    tally.reader_gone = work.reader_gone
     return tally
 
 

@@ -190,7 +190,6 @@ class Runner:
     ) -> None:
         """``client(connections)`` builds the AsyncClient (``http.client.build_async_client``)."""
         self.secret = secret
-        self.fatal: O4Error | None = None  # an error no other request can escape (401, quota)
         self.client = client
         self.rand = rand
         self.max_retries = max_retries
@@ -202,13 +201,12 @@ class Runner:
         self.tally = Tally()
         self.retry: deque[Item] = deque()
         self.stop = False
-        self.reader_gone = False
         self._last_sync = time.monotonic()
 
     # ------------------------------------------------------------- writing
 
     def _write(self, fh: IO[bytes], obj: dict[str, Any]) -> None:
-        if self.reader_gone and fh is self.out:
+        if self.tally.reader_gone and fh is self.out:
             return
         try:
             fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
@@ -216,7 +214,7 @@ class Runner:
         except BrokenPipeError:
             # stdout's reader went away (`| head`): send nothing more, let what is in flight
             # finish (its ledger rows are still written), then stop quietly.
-            self.reader_gone, self.stop = True, True
+            self.tally.reader_gone, self.stop = True, True
             return
         now = time.monotonic()
         if now - self._last_sync >= FSYNC_EVERY:
@@ -225,7 +223,7 @@ class Runner:
 
     def sync(self) -> None:
         for fh in (self.out, self.errors):
-            if fh is not None and not (self.reader_gone and fh is self.out):
+            if fh is not None and not (self.tally.reader_gone and fh is self.out):
                 fh.flush()
                 try:
                     os.fsync(fh.fileno())
@@ -309,8 +307,8 @@ class Runner:
         if resp.status_code in (401, 403) or (resp.status_code == 429 and hopeless_429(error)):
             # Every other request would meet the same wall: stop, keep this one for a re-run.
             self.pacer.settle(item.tokens, 0)
-            if self.fatal is None:
-                self.fatal = error
+            if self.tally.fatal is None:
+                self.tally.fatal = error
                 error.hint = error.hint or hopeless_429(error)
             self.stop = True
             self.retry.appendleft(item)

@@ -63,7 +63,8 @@ def check_lines(prep: batch_input.Prepared, source: str, what: str = "nothing wa
     if prep.problems:
         for p in prep.problems:
             p.file = source
-        raise InputProblems(prep.problems, what, noun="bad line", hint="fix the lines above and submit again")
+        noun = "bad line" if any(p.line for p in prep.problems) else "problem"  # an empty input is no bad line
+        raise InputProblems(prep.problems, what, noun=noun, hint="fix the lines above and submit again")
 
 
 def prepare(
