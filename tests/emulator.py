@@ -309,6 +309,11 @@ class Emulator:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-send (a killed process): no request arrived, as a real
+            # server would see it; nothing to log, answer or check against the contract.
+            h.close_connection = True
+            return
         path = h.path
         with self.lock:
             self.log.append(RecordedRequest(h.command, path, dict(h.headers.items()), body))
