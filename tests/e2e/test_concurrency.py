@@ -38,3 +38,37 @@ def test_concurrent_config_writers_lose_no_update(env):
     r = subprocess.run([sys.executable, "-m", "o4cli", "config", "profiles", "--json"], env=env, capture_output=True, text=True)
     names = {row["name"] for row in json.loads(r.stdout)}
     assert {f"p{i}" for i in range(8)} <= names
+
+
+def _posts(emulator, path):
+    return [r for r in emulator.log if r.method == "POST" and r.path.split("?")[0] == path]
+
+
+def test_identical_batch_submits_started_together_make_one_upload_and_one_batch(env, emulator, tmp_path):
+    p = tmp_path / "p.txt"
+    p.write_text("".join(f"question {i}\n" for i in range(10)))
+    emulator.fault(delay=0.5, method="POST", path="/v1/files", times=1)  # the first is mid-upload
+    e = o4_env(env, emulator)
+    procs = [start(e, "batch", "submit", str(p)) for _ in range(3)]
+    results = [(proc.wait(timeout=60), proc.stdout.read(), proc.stderr.read()) for proc in procs]
+    assert [code for code, _, _ in results] == [0, 0, 0], results
+    assert len(_posts(emulator, "/v1/files")) == 1
+    assert len(_posts(emulator, "/v1/batches")) == 1
+    ids = {out.strip() for _, out, _ in results}
+    assert len(ids) == 1 and ids.pop().startswith("batch_")  # every one prints the one batch
+    assert sum("this input was submitted before" in err for _, _, err in results) == 2
+
+
+def test_identical_finetune_creates_started_together_make_one_job(env, emulator, tmp_path):
+    from tests.cli.test_finetune import rft_files
+
+    train, valid, g = rft_files(tmp_path)
+    emulator.fault(delay=0.5, method="POST", path="/v1/files", times=1)
+    e = o4_env(env, emulator)
+    args = ("finetune", "create", "--train", str(train), "--valid", str(valid), "--grader", str(g))
+    procs = [start(e, *args) for _ in range(2)]
+    results = [(proc.wait(timeout=60), proc.stdout.read(), proc.stderr.read()) for proc in procs]
+    assert [code for code, _, _ in results] == [0, 0], results
+    assert len(_posts(emulator, "/v1/files")) == 2  # training + validation, once each
+    assert len(_posts(emulator, "/v1/fine_tuning/jobs")) == 1
+    assert len({out.strip() for _, out, _ in results}) == 1

@@ -29,6 +29,7 @@ from o4cli.core.files import distinct, existing_file, output_file, spool
 from o4cli.core.http import files
 from o4cli.core.http.api import Api
 from o4cli.core.ledger import Job, Ledger
+from o4cli.core.locks import exclusive, work_lock
 from o4cli.core.problems import InputProblems
 from o4cli.core.runtime import Runtime
 
@@ -211,17 +212,21 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
             f"{limits.queue_tokens:,}; shards beyond what the queue holds may fail with token_limit_exceeded: "
             "`o4 batch retry ID` sends them again"
         )
-    jobs = [] if o.force else pending(rt.ledger, digest)
-    before = bool(jobs) and all(j.remote_id for j in jobs)
-    if jobs:
-        rt.notice(
-            "this input was submitted before (use --force to submit it again):"
-            if before
-            else "resuming the earlier submit of this input"
-        )
-    else:
-        jobs = record_shards(rt.ledger, prep, digest, profile=settings.profile, label=o.label or Path(source).name)
-    jobs = run_submission(rt.api, rt.ledger, jobs, digest=digest, window=o.window, metadata=meta, notice=rt.notice)
+    # Identical submits take turns: a second one waits, then finds the first's batches.
+    waiting = lambda: rt.notice("another o4 is submitting this same input; waiting for it to finish")  # noqa: E731
+    with exclusive(work_lock(settings.data_dir, "batch-submit", digest), on_wait=waiting):
+        jobs = [] if o.force else pending(rt.ledger, digest)
+        before = bool(jobs) and all(j.remote_id for j in jobs)
+        if jobs:
+            rt.notice(
+                "this input was submitted before (use --force to submit it again):"
+                if before
+                else "resuming the earlier submit of this input"
+            )
+        else:
+            label = o.label or Path(source).name
+            jobs = record_shards(rt.ledger, prep, digest, profile=settings.profile, label=label)
+        jobs = run_submission(rt.api, rt.ledger, jobs, digest=digest, window=o.window, metadata=meta, notice=rt.notice)
     return Submitted(plan, dry_run=False, batch_ids=[j.remote_id for j in jobs if j.remote_id], submitted_before=before)
 
 

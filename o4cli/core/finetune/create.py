@@ -29,6 +29,7 @@ from o4cli.core.finetune.data import FileReport, TrainingCost
 from o4cli.core.finetune.jobs import KIND
 from o4cli.core.http import files
 from o4cli.core.ledger import Job, Ledger, record
+from o4cli.core.locks import exclusive, work_lock
 from o4cli.core.problems import InputProblems, Problem
 from o4cli.core.runtime import Runtime
 
@@ -193,6 +194,15 @@ def submit(
     job of this input when there is one (unless ``force``), else the resumed or new
     create carried to its end."""
     digest = input_hash(plan)
+    # Identical creates take turns: a second one waits, then finds the first's job.
+    waiting = lambda: rt.notice("another o4 is creating a job from these same files; waiting for it to finish")  # noqa: E731
+    with exclusive(work_lock(rt.settings.data_dir, "finetune-create", digest), on_wait=waiting):
+        return _submit(rt, plan, checked, digest, force=force)
+
+
+def _submit(
+    rt: Runtime, plan: Plan, checked: check.Checked, digest: str, *, force: bool
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
     prior = None if force else earlier(rt.ledger, digest)
     if prior is not None and prior.remote_id:
         rt.notice(f"this input was submitted before as {prior.remote_id}; --force creates another job")
