@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -18,10 +19,72 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o600) -> None:
     write_atomic_lines(path, [content], mode=mode)
 
 
+# Every temporary file or folder o4 makes is named ``.o4tmp-PID-...`` so that one left by a
+# killed process is known as such and swept by the next o4 that makes one in that folder.
+TEMP_PREFIX = ".o4tmp-"
+STALE_AFTER = 7 * 86400.0  # the owner may be alive on another machine (a shared folder) or a reused pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: alive
+    return True
+
+
+def sweep(folder: Path, *, now: float | None = None) -> int:
+    """Remove o4's temporary files and folders in ``folder`` whose process is gone (or that
+    are older than a week); return how many. Errors are ignored: sweeping is a courtesy."""
+    count = 0
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else None
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if pid == os.getpid() or (pid is not None and age < STALE_AFTER and _alive(pid)):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
+def temp_file(folder: Path, name: str = "", suffix: str = "") -> tuple[int, Path]:
+    """A new temporary file in ``folder`` (an open descriptor and its path), after sweeping
+    the ones killed processes left there."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    sweep(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{name}.", suffix=suffix, dir=folder)
+    return fd, Path(tmp)
+
+
+def temp_dir(folder: Path, name: str = "") -> Path:
+    """A new temporary folder in ``folder``, after sweeping stale ones."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    sweep(folder)
+    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{name}.", dir=folder))
+
+
 def write_atomic_lines(path: Path, lines: Iterable[bytes], *, mode: int | None = None) -> int:
     """Write ``lines`` to ``path`` through a temp file, fsync and a rename; return the count."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = temp_file(path.parent, path.name)
     n = 0
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -62,11 +125,10 @@ def output_file(name: str, flag: str) -> Path:
 
 def spool(stream: IO[bytes], folder: Path) -> Path:
     """Copy a stream (stdin) to a temporary file in ``folder``, to read it more than once."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="stdin-", suffix=".txt", dir=folder)
+    fd, name = temp_file(folder, "stdin", ".txt")
     with open(fd, "wb") as fh:
         shutil.copyfileobj(stream, fh)
-    return Path(name)
+    return name
 
 
 def distinct(named: dict[str, str | None]) -> None:

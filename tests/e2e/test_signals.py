@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import ledger_rows, wait_for_request
 from tests.e2e.helpers import popen, spawn
 
@@ -80,29 +82,39 @@ def test_130_ctrl_c_while_ask_waits_is_recorded(env, emulator):
     assert row["status"] == "interrupted" and row["command"] == "ask"
 
 
-def test_sigkill_mid_run_loses_no_paid_call(env, emulator, tmp_path):
-    """Killed at a moment chosen by the output (the 5th answer written), then resumed:
-    every answer in -o has exactly one ledger row, and nothing was sent twice."""
+@pytest.mark.parametrize("seed", [7, 2026])
+def test_sigkill_mid_run_loses_no_paid_call_and_its_temp_files_are_swept(env, emulator, tmp_path, seed):
+    """Killed at a moment drawn from a seeded generator (after the Nth answer written), then
+    resumed: every answer in -o has exactly one ledger row, nothing was sent twice, and the
+    temporary files the killed process left (its stdin copy, its work folder) are swept."""
+    import random
     import subprocess
     import sys
 
     from tests.e2e.helpers import o4_env
 
+    moment = random.Random(seed).randint(1, 25)
     p = tmp_path / "p.txt"
     p.write_text("".join(f"q{i}\n" for i in range(30)))
     out = tmp_path / "out.jsonl"
     emulator.fault(delay=0.05, path="/v1/responses", times=30)
     e = o4_env(env, emulator)
-    cmd = [sys.executable, "-m", "o4cli", "batch", "run", str(p), "-o", str(out), "--concurrency", "2"]
-    proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cmd = [sys.executable, "-m", "o4cli", "batch", "run", "-", "-o", str(out), "--concurrency", "2"]
+    with p.open("rb") as stdin:
+        proc = subprocess.Popen(cmd, env=e, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b"\n") < 5):
+    while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b"\n") < moment):
         time.sleep(0.01)
     proc.kill()  # SIGKILL: no handler runs, rows waiting for the next tick are gone
     proc.wait(timeout=30)
-    r = subprocess.run(cmd, env=e, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    tmp = Path(env["O4_DATA_DIR"]) / "tmp"
+    assert list(tmp.glob(".o4tmp-*")), "the killed run left its temporary files"
+    with p.open("rb") as stdin:
+        r = subprocess.run(cmd, env=e, stdin=stdin, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert sorted(x["custom_id"] for x in lines) == sorted(f"line-{i}" for i in range(1, 31))
     rows = [x for x in ledger_rows(env) if x["command"] == "batch run" and x["status"] == "ok"]
     assert sorted(x["response_id"] for x in rows) == sorted(x["response"]["body"]["id"] for x in lines)
+    assert len([r for r in emulator.log if r.path == "/v1/responses"]) <= 30 + 2  # at most the in-flight pair again
+    assert list(tmp.glob(".o4tmp-*")) == []

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from o4cli.core.batch.remote import FINAL
 from o4cli.core.batch.results import Outcome, gather, retries_of
 from o4cli.core.batch.submit import pending, prepare, record_shards, run_submission
 from o4cli.core.errors import O4Error, UsageError
+from o4cli.core.files import temp_file
 from o4cli.core.runtime import Runtime
 
 
@@ -39,14 +39,13 @@ def retry(rt: Runtime, batch_id: str) -> Retried:
         raise O4Error(f"batch {batch_id} is still {batch.get('status')}", hint=f"o4 batch status --watch {batch_id}")
     outcome = gather(rt, [batch_id], [batch])[0] if batch.get("status") != "failed" else Outcome()
     # The lines of the original input with no answer yet: failed, expired, cancelled, never run.
-    fd, tmp_name = tempfile.mkstemp(prefix=".retry-", suffix=".jsonl", dir=shard.parent)
+    fd, tmp = temp_file(shard.parent, "retry", ".jsonl")
     count = 0
     with open(fd, "wb") as out, shard.open("rb") as src:
         for raw in src:
             if raw.strip() and json.loads(raw).get("custom_id") not in outcome.ok:
                 out.write(raw)
                 count += 1
-    tmp = Path(tmp_name)
     if count == 0:
         tmp.unlink()
         return Retried(batch_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +24,7 @@ from o4cli.core.batch import remote
 from o4cli.core.batch.remote import KIND
 from o4cli.core.cost import Usage, cost, format_usd, parse_usd
 from o4cli.core.errors import BudgetError, UsageError
-from o4cli.core.files import distinct, existing_file, output_file, spool
+from o4cli.core.files import distinct, existing_file, output_file, spool, temp_dir
 from o4cli.core.http import files
 from o4cli.core.http.api import Api
 from o4cli.core.ledger import Job, Ledger
@@ -86,7 +85,7 @@ def prepare(
         return prep, digest
     final = remote.batch_dir(rt.settings.data_dir, digest)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".prep-", dir=final.parent))
+    tmp = temp_dir(final.parent, "prep")
     try:
         prep = batch_input.prepare(path, defaults, limits, folder=tmp, source=source)
         check_lines(prep, source)

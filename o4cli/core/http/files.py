@@ -4,13 +4,13 @@ atomic). Batch submissions and fine-tuning jobs both use it."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from o4cli.core.errors import NetworkError
+from o4cli.core.files import temp_file
 from o4cli.core.http.api import Api, segment
 
 
@@ -33,8 +33,7 @@ def find_file(api: Api, filename: str, nbytes: int, purpose: str = "batch") -> d
 
 def download(api: Api, file_id: str, dest: Path) -> Path:
     """Stream a file's content to ``dest`` atomically (a temp file, then a rename)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    fd, tmp = temp_file(dest.parent, dest.name)
     try:
         with (
             os.fdopen(fd, "wb") as fh,
