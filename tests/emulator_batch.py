@@ -132,6 +132,8 @@ class BatchOutcome:
         ``fail_error``) in the error file.
     expire_after: only the first N lines (input order) run; the batch ends
         ``expired`` (when N < lines) and the rest get ``batch_expired`` error lines.
+    incomplete_custom_ids: those lines answer 200 ``incomplete`` (max_output_tokens) with no
+        text, their reasoning billed: the empty-answer trap, in the output file.
     no_output_file: every line fails; ``completed`` with ``output_file_id`` null.
     token_limit: the batch fails after validating with ``token_limit_exceeded``.
     shuffle: output/error lines in random order (``seed`` makes it repeatable).
@@ -139,6 +141,7 @@ class BatchOutcome:
     """
 
     fail_custom_ids: frozenset[str] = frozenset()
+    incomplete_custom_ids: frozenset[str] = frozenset()
     expire_after: int | None = None
     no_output_file: bool = False
     token_limit: bool = False
@@ -150,6 +153,7 @@ class BatchOutcome:
 
     def __post_init__(self) -> None:
         self.fail_custom_ids = frozenset(self.fail_custom_ids)
+        self.incomplete_custom_ids = frozenset(self.incomplete_custom_ids)
 
 
 class BatchState:
@@ -784,6 +788,9 @@ def _validate(emu: Emulator, b: BatchState) -> None:
             fail_idx.append(idx)
             records.append((quote(cid),))
             continue
+        if cid in b.outcome.incomplete_custom_ids:
+            records.append((cid, body))
+            continue
         text = fake_llm.answer_text(script, body, chat)
         inp = max(1, len(dumps(body)) // 4)
         out = max(1, len(text) // 4) + script.reasoning_tokens
@@ -887,6 +894,17 @@ def _finish(emu: Emulator, b: BatchState, status: str, k: int, at: float) -> Non
         u = f"{prefix}{i:06x}"
         if len(rec) == 1:
             err.append(fail_line.format(u=u, cid=rec[0]))
+            continue
+        if len(rec) == 2:  # incomplete, no text: paid reasoning, no answer
+            script = fake_llm.Script(status="incomplete", reasoning_tokens=_SCRIPT.reasoning_tokens)
+            cid, body = rec
+            if b.endpoint == "/v1/responses":
+                resp = fake_llm.response_object(f"resp_{u}", script, body, "")
+            else:
+                resp = fake_llm.chat_object(f"chatcmpl-{u}", script, body, "")
+            line = {"id": f"batch_req_{u}", "custom_id": cid, "error": None,
+                    "response": {"status_code": 200, "request_id": f"req_{u}", "body": resp}}  # fmt: skip
+            out.append(json.dumps(line))
             continue
         cid, text, inp, outt, key = rec
         tpl = templates.get(key)

@@ -114,6 +114,7 @@ def results_summary(out: Out, r: Any) -> None:
         )
     out.note(
         f"{', '.join(b.get('id', '?') for b in r.finals)}: {r.succeeded:,} succeeded, {r.failed:,} failed"
+        + (f" ({r.unanswered:,} incomplete with no answer text)" if r.unanswered else "")
         + (f", {r.never_ran:,} never ran" if r.never_ran > 0 else "")
         + f"{SEP}{tokens(r.usage)}{SEP}{usd(r.cost_usd)} batch"
     )
@@ -142,7 +143,9 @@ def run_summary(out: Out, r: Any) -> None:
     t = r.tally
     rpm = t.done / t.elapsed * 60 if t.elapsed > 0 else 0
     out.note(
-        f"{t.done:,} done, {t.failed:,} failed, {r.skipped:,} skipped"
+        f"{t.done:,} done, {t.failed:,} failed"
+        + (f" ({t.unanswered:,} incomplete with no answer text)" if t.unanswered else "")
+        + f", {r.skipped:,} skipped"
         + (f", {r.left:,} not done" if r.left else "")
         + f"{SEP}{rpm:,.0f} req/min{SEP}429s: {t.rate_limited}{SEP}{tokens(t.usage)}"
         + f"{SEP}{usd(r.cost_usd)}{'' if r.pricing == 'standard' else ' flex'}{SEP}{t.elapsed:.1f} s"

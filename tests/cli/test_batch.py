@@ -292,3 +292,24 @@ def test_status_piped_has_no_progress_bar(o4, emu, tmp_path):
     assert piped.code == 0, piped.stderr
     assert "█" not in piped.output and "\x1b[" not in piped.output
     assert "status: completed" in piped.stdout and "requests: 3/3 done, 0 failed" in piped.stdout
+
+
+def test_incomplete_lines_without_text_are_failed_flagged_billed_and_retried(o4, emu, tmp_path):
+    """The empty-answer trap: a 200 `incomplete` line with no text is paid for but is not an answer."""
+    emu.batch_outcome(incomplete_custom_ids={"line-2", "line-3"})
+    (bid,) = submit_and_wait(o4, prompts(tmp_path, 4))
+    r = o4("batch", "results", bid, "--text")
+    assert r.code == 1
+    assert r.stdout.splitlines()[0] == "line-1\tEcho: question 1"
+    assert r.stdout.splitlines()[1] == "line-2\t[no answer: incomplete (max_output_tokens) with no answer text]"
+    assert len(r.stdout.splitlines()) == 4
+    assert "2 succeeded, 2 failed (2 incomplete with no answer text)" in r.stderr
+    assert "2 of 4 requests have no answer" in r.stderr
+    j = o4("batch", "results", bid, "-o", str(tmp_path / "out.jsonl"), "--json")
+    doc = json.loads(j.stdout)
+    assert (doc["succeeded"], doc["failed"], doc["unanswered"]) == (2, 2, 2)
+    assert doc["usage"]["reasoning_tokens"] == 4 * 64  # the unanswered lines' reasoning was billed too
+    assert [json.loads(x)["custom_id"] for x in (tmp_path / "out.jsonl").read_text().splitlines()] == ["line-1", "line-4"]
+    rr = o4("batch", "retry", bid)
+    assert rr.code == 0, rr.stderr
+    assert uploaded_ids(emu)[-1] == ["line-2", "line-3"]

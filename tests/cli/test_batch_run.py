@@ -150,3 +150,24 @@ def test_answers_without_their_ledger_row_are_recorded_on_resume(o4, emulator, e
     ids = [json.loads(line)["response"]["body"]["id"] for line in out.read_text().splitlines()]
     assert sorted(x["response_id"] for x in rows) == sorted(ids) and all(float(x["cost_usd"]) > 0 for x in rows)
     assert "had no ledger row" not in o4("batch", "run", str(p), "-o", str(out)).stderr  # recorded once
+
+
+def test_incomplete_answers_without_text_are_failed_kept_out_of_output_and_resent(o4, emulator, env, tmp_path):
+    p = prompts(tmp_path, 3)
+    out, errs = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    emulator.answer(text="first answer")
+    emulator.answer(status="incomplete")  # reasoning used the whole budget: no text
+    emulator.answer(text="third answer")
+    r = o4("batch", "run", str(p), "-o", str(out), "--errors", str(errs), "--concurrency", "1", "--json")
+    assert r.code == 1
+    doc = json.loads(r.stdout)
+    assert (doc["done"], doc["failed"], doc["unanswered"]) == (2, 1, 1)
+    assert "1 of them paid but incomplete with no answer text (raise --max-output)" in r.stderr
+    assert ids(out) == ["line-1", "line-3"] and ids(errs) == ["line-2"]
+    rows = [x for x in ledger_rows(env) if x["command"] == "batch run"]
+    assert sorted(x["status"] for x in rows) == ["incomplete", "ok", "ok"]
+    assert all(float(x["cost_usd"]) > 0 for x in rows)  # the unanswered call was paid: it is in the ledger
+    again = o4("batch", "run", str(p), "-o", str(out))
+    assert again.code == 0, again.stderr
+    assert sorted(ids(out)) == ["line-1", "line-2", "line-3"]
+    assert len([r for r in emulator.log if r.path == "/v1/responses"]) == 4

@@ -95,6 +95,19 @@ def read_chat(body: dict[str, Any]) -> Answer:
     return a
 
 
+def unanswered(body: dict[str, Any]) -> str | None:
+    """Why a 200 body (Responses or Chat) holds no answer, or None when it holds one.
+
+    An ``incomplete`` response with no text is paid for but is not an answer: the reasoning
+    used the whole output budget (the empty-answer trap), or a filter stopped it."""
+    a = read_chat(body) if "choices" in body else read_response(body)
+    if a.status == "failed":
+        return f"failed: {a.error.message if a.error else 'no reason given'}"
+    if a.status == "incomplete" and not a.text.strip():
+        return f"incomplete ({a.incomplete_reason or 'no reason given'}) with no answer text"
+    return None
+
+
 # ------------------------------------------------------------------ calls
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from o4cli.core import catalog
+from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import remote
 from o4cli.core.batch.remote import FINAL, KIND
 from o4cli.core.batch.status import progress
@@ -30,7 +31,8 @@ class Outcome:
 
     ok: dict[str, tuple[Path, int, int]] = field(default_factory=dict)  # custom_id -> (file, offset, length)
     failed: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
-    usage: Usage = field(default_factory=Usage)
+    unanswered: dict[str, str] = field(default_factory=dict)  # failed ids whose 200 body had no answer: why
+    usage: Usage = field(default_factory=Usage)  # every line billed: answers and paid non-answers
 
 
 def scan(path: Path, outcome: Outcome, *, errors: bool) -> None:
@@ -48,16 +50,24 @@ def scan(path: Path, outcome: Outcome, *, errors: bool) -> None:
                     continue
                 cid = obj.get("custom_id")
                 resp = obj.get("response") or {}
+                body = resp.get("body") if isinstance(resp.get("body"), dict) else {}
                 good = not errors and not obj.get("error") and 200 <= int(resp.get("status_code") or 0) < 300
+                why = unanswered(body) if good else None
                 if isinstance(cid, str):
                     if good and cid in outcome.ok:
                         pass  # already answered (an earlier attempt): keep the first, count it once
-                    elif good:
+                    elif good and why is None:
                         outcome.ok[cid] = (path, offset, length)
                         outcome.failed.pop(cid, None)
-                        total = total + Usage.from_api((resp.get("body") or {}).get("usage"))
+                        outcome.unanswered.pop(cid, None)
+                        total = total + Usage.from_api(body.get("usage"))
                     elif cid not in outcome.ok:
                         outcome.failed[cid] = (path, offset, length)
+                        if why is not None:  # paid for, but no answer: counted, and retried
+                            outcome.unanswered[cid] = why
+                            total = total + Usage.from_api(body.get("usage"))
+                        else:
+                            outcome.unanswered.pop(cid, None)
             offset += length
     outcome.usage = total
 
@@ -124,15 +134,28 @@ def answer_text(line: bytes) -> str:
 
 
 def error_entry(line: bytes) -> tuple[str, str, str]:
-    """(custom_id, code, message) of an error line; the real error may sit in response.body."""
+    """(custom_id, code, message) of an error line; the real error may sit in response.body,
+    or the line may be a 200 without an answer (incomplete)."""
     obj = json.loads(line)
     err = obj.get("error")
+    body = (obj.get("response") or {}).get("body")
+    why = unanswered(body) if isinstance(body, dict) and not err and not body.get("error") else None
+    if why is not None:  # "incomplete (max_output_tokens) with no answer text" -> incomplete: (…) …
+        code, _, rest = why.partition(" ")
+        return obj.get("custom_id", "?"), code.rstrip(":"), rest
     if isinstance(err, dict):
         return obj.get("custom_id", "?"), str(err.get("code")), str(err.get("message"))
     resp = obj.get("response") or {}
     body_err = (resp.get("body") or {}).get("error") or {}
     code = body_err.get("code") or body_err.get("type") or f"http_{resp.get('status_code')}"
     return obj.get("custom_id", "?"), str(code), str(body_err.get("message") or "")
+
+
+def text_line(line: bytes, unanswered_ids: dict[str, str]) -> bytes:
+    """One ``--text`` line: ``custom_id<TAB>answer``, or a flag where the answer is missing."""
+    cid = json.loads(line)["custom_id"]
+    why = unanswered_ids.get(cid)
+    return f"{cid}\t{f'[no answer: {why}]' if why else one_line(answer_text(line))}\n".encode()
 
 
 def one_line(text: str) -> str:
@@ -184,9 +207,14 @@ def gather(
                 if cid not in merged.ok:
                     merged.ok[cid] = where
                     merged.failed.pop(cid, None)
+                    merged.unanswered.pop(cid, None)
             for cid, where in own.failed.items():
                 if cid not in merged.ok:
                     merged.failed[cid] = where
+                    if cid in own.unanswered:
+                        merged.unanswered[cid] = own.unanswered[cid]
+                    else:
+                        merged.unanswered.pop(cid, None)
             merged.usage = merged.usage + own.usage
     return merged, ids, finals
 
@@ -229,6 +257,7 @@ class ResultsReport:
     succeeded: int = 0
     failed: int = 0
     never_ran: int = 0
+    unanswered: int = 0  # of the failed: paid 200s with no answer text (incomplete)
     usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal | None = None
     output: str | None = None
@@ -254,11 +283,9 @@ def results(rt: Runtime, o: ResultsOptions, seen: list[dict[str, Any]] | None = 
         return ResultsReport(finals=[first], failed_batch=first, error=failure)
     outcome, ids, finals = gather(rt, batch_ids, seen)
     ok_lines: Iterator[bytes] = ordered(ids, outcome.ok)
-    if o.text:
-        ok_lines = (
-            f"{json.loads(line)['custom_id']}\t{one_line(answer_text(line))}\n".encode()
-            for line in ordered(ids, outcome.ok)
-        )
+    if o.text:  # answers, and in their place the paid lines that hold none, flagged
+        shown = {**outcome.ok, **{cid: outcome.failed[cid] for cid in outcome.unanswered}}
+        ok_lines = (text_line(line, outcome.unanswered) for line in ordered(ids, shown))
     report = ResultsReport(finals=finals, output=o.output, errors=o.errors)
     if out_path:
         write_atomic_lines(out_path, ok_lines)
@@ -270,6 +297,7 @@ def results(rt: Runtime, o: ResultsOptions, seen: list[dict[str, Any]] | None = 
     model = first.get("model") or "o4-mini"
     price = catalog.price_for(model, "batch")
     report.succeeded, report.failed, report.never_ran = len(outcome.ok), len(outcome.failed), never
+    report.unanswered = len(outcome.unanswered)
     report.usage, report.cost_usd = outcome.usage, cost(outcome.usage, price) if price else None
     for cid, where in list(outcome.failed.items())[:PREVIEW]:
         report.failed_preview.append(error_entry(next(ordered([cid], {cid: where}))))

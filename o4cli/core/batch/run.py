@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -19,12 +18,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from o4cli.core import catalog
+from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import runner
 from o4cli.core.batch.submit import check_lines, input_defaults, open_input
 from o4cli.core.cost import Usage, cost
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
-from o4cli.core.files import distinct, output_file
+from o4cli.core.files import distinct, output_file, temp_dir
 from o4cli.core.ledger import record
 from o4cli.core.locks import exclusive
 from o4cli.core.runtime import Runtime
@@ -122,7 +122,7 @@ def run(
     no_limits = batch_input.Limits(requests=10**12, bytes=10**15, queue_tokens=None)
     path, source, spooled = open_input(rt, o.file, stdin)
     stack = ExitStack()
-    work = Path(tempfile.mkdtemp(prefix="o4-run-"))
+    work = temp_dir(settings.data_dir / "tmp", "run")
     try:
         prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source)
         check_lines(prep, source, "nothing was sent")
@@ -186,7 +186,7 @@ def _row(
         "usage": usage,
         "cost_usd": cost(usage, p) if p and body else None,
         "pricing": mode,
-        "status": "ok" if status == 200 else "error",
+        "status": ("incomplete" if body and unanswered(body) else "ok") if status == 200 else "error",
         "response_id": (body or {}).get("id"),
         "duration_s": round(seconds, 3),
         "extra": {"custom_id": custom_id, **({} if status == 200 else {"status": status})},
@@ -222,6 +222,8 @@ def _execute(
 
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
         rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex))
+        if rows[-1]["status"] == "incomplete":
+            flush_rows()  # paid, and in no -o line to recover it from: recorded at once
 
     def flush_rows() -> None:
         if rows:
@@ -283,8 +285,13 @@ def _verdict(r: RunReport, o: RunOptions) -> O4Error | None:
             kind = RateLimitError
         elif all(s == 0 or s >= 500 for s in statuses):
             kind = NetworkError  # network or server errors only: exit 5
+        empty = (
+            f"; {t.unanswered:,} of them paid but incomplete with no answer text (raise --max-output)"
+            if t.unanswered
+            else ""
+        )
         return kind(
-            f"{t.failed:,} requests failed after their retries" + (f" (see {o.errors})" if o.errors else ""),
+            f"{t.failed:,} requests failed after their retries{empty}" + (f" (see {o.errors})" if o.errors else ""),
             hint="run the same command again to retry them"
             + ("" if o.errors else "; --errors FILE keeps their reasons"),
         )

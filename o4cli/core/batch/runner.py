@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import httpx
 
+from o4cli.core.ask.answer import unanswered
 from o4cli.core.cost import Usage
 from o4cli.core.errors import NetworkError, O4Error, UsageError
 from o4cli.core.http.api import error_from_response, transport_error
@@ -157,6 +158,7 @@ class Tally:
     total: int = 0
     done: int = 0
     failed: int = 0
+    unanswered: int = 0  # of the failed: paid 200s with no answer text (incomplete)
     rate_limited: int = 0
     retried: int = 0
     usage: Usage = field(default_factory=Usage)
@@ -298,8 +300,18 @@ class Runner:
             usage = Usage.from_api(body.get("usage"))
             # No settling against usage: the limit is charged what the request asked for
             # (its characters and its output cap) when it is admitted, as estimated here.
-            self.tally.done += 1
             self.tally.usage = self.tally.usage + usage
+            if unanswered(body) is not None:
+                # Paid for, but no answer (incomplete, no text): failed, kept out of -o so a
+                # re-run sends it again; its ledger row first, then the --errors line.
+                self.tally.failed += 1
+                self.tally.unanswered += 1
+                self.tally.failed_status[200] = self.tally.failed_status.get(200, 0) + 1
+                self.on_result(item, 200, body, seconds)
+                if self.errors is not None:
+                    self._write(self.errors, self._line(item, 200, body, rid))
+                return
+            self.tally.done += 1
             self._write(self.out, self._line(item, 200, body, rid))
             self.on_result(item, 200, body, seconds)
             return
