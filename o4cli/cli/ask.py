@@ -142,14 +142,17 @@ def _display(app, streaming: bool):  # noqa: ANN001, ANN202
 
 
 def _read_stdin(app) -> str:  # noqa: ANN001
-    """stdin as UTF-8; bytes that are not (a Latin-1 diff, say) are replaced, with a warning."""
+    """stdin as prompt text (capped, binary refused, non-UTF-8 bytes replaced with a warning)."""
+    import io
+
+    from o4cli.core.ask.prompt import read_stdin
+
     stream = app.stdin
-    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        app.notice(f"warning: stdin is not UTF-8 (first bad byte at {exc.start}); such bytes were replaced with �")
-        return data.decode("utf-8", errors="replace")
+    raw = stream.buffer if hasattr(stream, "buffer") else io.BytesIO(stream.read().encode())
+    text, warning = read_stdin(raw)
+    if warning:
+        app.notice(warning)
+    return text
 
 
 def _show_dry_run(app, dry) -> None:  # noqa: ANN001

@@ -25,6 +25,7 @@ from typing import Any
 from o4cli.core.errors import ConfigError, UsageError
 
 DEFAULT_PROFILE = "default"
+MAX_CONFIG_BYTES = 1024 * 1024  # read before the first check: a FIFO or /dev/zero as config must not hang o4
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 CONFIG_ENV = "O4_CONFIG"
 DATA_ENV = "O4_DATA_DIR"
@@ -313,12 +314,14 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
 
 def load_file(path: Path) -> ConfigFile:
     """Read and check the config file; a missing file is an empty config."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    from o4cli.core.files import read_capped
+
+    if not os.path.exists(path):
         return ConfigFile(path, {}, exists=False)
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        raw = read_capped(f"config file {path}", path, MAX_CONFIG_BYTES, "too large for a config file")
+    except UsageError as exc:
+        raise ConfigError(exc.message) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable
@@ -102,15 +103,91 @@ def write_atomic_lines(path: Path, lines: Iterable[bytes], *, mode: int | None =
     return n
 
 
-def existing_file(name: str, label: str) -> Path:
-    """A file to read; ``label`` names it in the message (``--train``, ``the input``)."""
+def _not_regular(mode: int) -> str | None:
+    """What a path is when it is not a regular file (None when it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder; give a file"
+    if stat.S_ISFIFO(mode):
+        return "is a pipe (FIFO), not a regular file; to read a stream, pipe it on stdin with -"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    return "is not a regular file"
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def existing_file(name: str, label: str, *, limit: int | None = None, too_big: str = "too large") -> Path:
+    """A regular file to read; ``label`` names it in the message (``--train``, ``the input``).
+
+    Refused before it is opened: a folder, a device (``/dev/zero``), a FIFO, a socket, and
+    (with ``limit``) a file larger than ``limit`` bytes."""
     path = Path(name)
     where = f"{label} {name}" if label else name
-    if path.is_dir():
-        raise UsageError(f"{where}: is a folder; give a file")
-    if not path.is_file():
-        raise UsageError(f"{where}: no such file")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{where}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    why = _not_regular(st.st_mode)
+    if why:
+        raise UsageError(f"{where}: {why}")
+    if limit is not None and st.st_size > limit:
+        raise UsageError(f"{where}: {_mb(st.st_size)} is {too_big} (at most {_mb(limit)})")
     return path
+
+
+def read_capped(label: str, path: Path, limit: int, too_big: str = "too large", missing: str = "") -> bytes:
+    """A regular file's bytes, at most ``limit``; ``label`` (the flag and the name) starts
+    every message. Its type and size are checked before a byte is read, and the read stops
+    past ``limit`` (a file that grows while it is read, a /proc file that says it is empty)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+    except FileNotFoundError:
+        raise UsageError(f"{label}: no such file" + (f" ({missing})" if missing else "")) from None
+    except IsADirectoryError:
+        raise UsageError(f"{label}: is a folder; give a file") from None
+    except PermissionError:
+        raise UsageError(f"{label}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        st = os.fstat(fd)
+        why = _not_regular(st.st_mode)
+        if why:
+            raise UsageError(f"{label}: {why}")
+        if st.st_size > limit:
+            raise UsageError(f"{label}: {_mb(st.st_size)} is {too_big} (at most {_mb(limit)})")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise UsageError(f"{label}: more than {_mb(limit)} is {too_big}")
+        return data
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def read_stream_capped(stream: IO[bytes], limit: int, label: str = "stdin", too_big: str = "too large") -> bytes:
+    """A stream's bytes (stdin), refused once past ``limit``: never read without end."""
+    chunks, total = [], 0
+    while True:
+        chunk = stream.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise UsageError(f"{label}: more than {_mb(limit)} is {too_big}")
 
 
 def output_file(name: str, flag: str) -> Path:
@@ -123,11 +200,21 @@ def output_file(name: str, flag: str) -> Path:
     return path
 
 
-def spool(stream: IO[bytes], folder: Path) -> Path:
-    """Copy a stream (stdin) to a temporary file in ``folder``, to read it more than once."""
+def spool(stream: IO[bytes], folder: Path, limit: int, too_big: str = "too large") -> Path:
+    """Copy a stream (stdin) to a temporary file in ``folder``, to read it more than once;
+    past ``limit`` bytes it stops and refuses (the copy is removed)."""
     fd, name = temp_file(folder, "stdin", ".txt")
-    with open(fd, "wb") as fh:
-        shutil.copyfileobj(stream, fh)
+    total = 0
+    try:
+        with open(fd, "wb") as fh:
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise UsageError(f"stdin: more than {_mb(limit)} is {too_big}")
+                fh.write(chunk)
+    except BaseException:
+        name.unlink(missing_ok=True)
+        raise
     return name
 
 

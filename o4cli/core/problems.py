@@ -19,10 +19,10 @@ def looks_like_json_array(first: bytes) -> bool:
         return True
     if not text.startswith(b"["):
         return False
-    import json
+    from o4cli.core import jsonload
 
     try:
-        return isinstance(json.loads(text), list)
+        return isinstance(jsonload.loads(text), list)
     except ValueError:
         return text.startswith(b"[{")
 

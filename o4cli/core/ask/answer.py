@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from o4cli.core import jsonload
 from o4cli.core.ask.request import CHAT, ENDPOINTS
 from o4cli.core.cost import Usage
 from o4cli.core.errors import ApiError, NetworkError, O4Error, ServerError
@@ -147,7 +147,7 @@ class Stream:
                             self._answer.status = "completed"
                         break
                     try:
-                        data = json.loads(sse.data)
+                        data = jsonload.loads(sse.data)
                     except ValueError:
                         continue  # keep-alive comments and the like
                     yield from handle(sse.event, data)

@@ -6,8 +6,10 @@ import base64
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from o4cli.core.errors import UsageError
+from o4cli.core.files import read_capped, read_stream_capped
 
 MAX_IMAGE_PAYLOAD = 50 * 1024 * 1024  # the API's limit for a whole request's images
 MAX_TEXT_FILE = 20 * 1024 * 1024
@@ -79,20 +81,25 @@ def read_text_file(name: str) -> str:
 
 
 def _read(label: str, path: Path, limit: int, too_big: str, missing: str | None = None) -> bytes:
-    """A file's bytes, or a UsageError that starts with ``label`` (the flag and the name)."""
+    """A regular file's bytes (type and size checked first), or a UsageError that starts
+    with ``label`` (the flag and the name)."""
+    return read_capped(label, path, limit, too_big, missing or "")
+
+
+def read_stdin(stream: IO[bytes]) -> tuple[str, str | None]:
+    """stdin as prompt text, read with the same cap and binary check as ``-f``; bytes that
+    are not UTF-8 (a Latin-1 diff, say) are replaced: (text, the warning to show or None)."""
+    data = read_stream_capped(stream, MAX_TEXT_FILE, "stdin", "too large for a prompt")
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        raise UsageError(
+            f"stdin: binary data (a NUL byte at offset {nul:,}), not text", hint="images go with -i/--image"
+        )
     try:
-        if path.is_dir():
-            raise UsageError(f"{label}: is a folder, not a file")
-        size = path.stat().st_size
-        if size > limit:
-            raise UsageError(f"{label}: {size / 2**20:.1f} MB is {too_big}")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{label}: no such file" + (f" ({missing})" if missing else "")) from None
-    except PermissionError:
-        raise UsageError(f"{label}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot be read ({exc.strerror})") from None
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        warning = f"warning: stdin is not UTF-8 (first bad byte at {exc.start}); such bytes were replaced with \ufffd"
+        return data.decode("utf-8", errors="replace"), warning
 
 
 def load_image(source: str) -> Image:

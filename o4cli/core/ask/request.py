@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from o4cli.core import catalog
+from o4cli.core import catalog, jsonload
 from o4cli.core.ask.prompt import Prompt
 from o4cli.core.cost import format_usd, worst_case
 from o4cli.core.errors import BudgetError, UsageError
@@ -47,7 +47,9 @@ def parse_option(item: str) -> tuple[str, Any]:
             hint='for example --param store=false or --param metadata=\'{"run":"1"}\'',
         )
     try:
-        value = json.loads(raw)
+        value = jsonload.loads(raw)
+    except jsonload.TooDeep as exc:
+        raise UsageError(f"--param {key}: {exc.msg}") from None
     except json.JSONDecodeError:
         value = raw
     return key, value

@@ -14,7 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from o4cli.core import jsonload
 from o4cli.core.errors import UsageError
+from o4cli.core.files import read_capped
 
 SCALARS = {
     "str": "string",
@@ -31,30 +33,28 @@ _FIELD = re.compile(
     r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<type>[A-Za-z]+(?:\[[A-Za-z]+\])?)?\s*(?::\s*(?P<desc>.*))?$"
 )
 
+MAX_SCHEMA_FILE = 1024 * 1024  # a schema of a megabyte is far beyond what structured outputs accept
+
 
 def load(spec: str) -> tuple[str, dict[str, Any]]:
     """(name, strict schema) from a file path, inline JSON or the concise form."""
     text, origin = spec, "--schema"
     stripped = spec.strip()
     if not stripped.startswith("{") and ("/" in spec or spec.endswith(".json") or Path(spec).exists()):
-        path = Path(spec)
-        if path.is_dir():
-            raise UsageError(f"--schema {spec}: is a folder; give a JSON Schema file")
+        data = read_capped(f"--schema {spec}", Path(spec), MAX_SCHEMA_FILE, "too large for a JSON Schema")
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"--schema {spec}: no such file") from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageError(f"--schema {spec}: not UTF-8 (byte {exc.start + 1})") from None
-        except OSError as exc:
-            raise UsageError(f"--schema {spec}: cannot be read ({exc.strerror or exc})") from None
         origin = f"--schema {spec}"
         stripped = text.strip()
         if not stripped:
             raise UsageError(f"--schema {spec}: the file is empty")
+        if not stripped.startswith("{"):
+            raise UsageError(f"--schema {spec}: a JSON Schema file holds one JSON object ({{...}})")
     if stripped.startswith("{"):
         try:
-            schema = json.loads(text)
+            schema = jsonload.loads(text)
         except json.JSONDecodeError as exc:
             raise UsageError(f"{origin}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
         if not isinstance(schema, dict):

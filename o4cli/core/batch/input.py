@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from o4cli.core import catalog
+from o4cli.core import catalog, jsonload
 from o4cli.core.ask import request
 from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
@@ -111,7 +111,7 @@ def _detect(path: Path) -> str:
                 return "array"
             if text.startswith(b"{"):
                 try:
-                    obj = json.loads(text)
+                    obj = jsonload.loads(text)
                 except ValueError:
                     return "batch"  # a JSON-looking first line: report it as bad JSON
                 return "prompts" if isinstance(obj, dict) and "prompt" in obj and "body" not in obj else "batch"
@@ -255,7 +255,10 @@ def _check_id(n: int, custom_id: Any, seen: dict[str, int], prep: Prepared) -> b
 def _json_object(n: int, text: bytes, prep: Prepared) -> dict[str, Any] | None:
     """The line as a JSON object, or None with the problem noted."""
     try:
-        obj = json.loads(text)
+        obj = jsonload.loads(text)
+    except jsonload.TooDeep as exc:
+        prep.problems.append(Problem(n, f"not JSON: {exc.msg}"))
+        return None
     except ValueError as exc:
         prep.problems.append(Problem(n, f"not JSON ({exc})"))
         return None

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import httpx
 
+from o4cli.core import jsonload
 from o4cli.core.ask.answer import unanswered
 from o4cli.core.cost import Usage
 from o4cli.core.errors import NetworkError, O4Error, UsageError
@@ -291,7 +292,7 @@ class Runner:
         )
         if resp.status_code == 200:
             try:
-                body = resp.json()
+                body = jsonload.loads(resp.content)
             except ValueError:
                 message = "the API answered 200 with a body that is not JSON"
                 return self._retry_or_fail(
@@ -326,7 +327,7 @@ class Runner:
             self.retry.appendleft(item)
             return
         try:
-            err_body = resp.json()
+            err_body = jsonload.loads(resp.content)
         except ValueError:
             err_body = {"error": {"message": error.message, "type": None, "param": None, "code": None}}
         if resp.status_code == 429 and not hopeless_429(error):

@@ -33,6 +33,10 @@ from o4cli.core.problems import InputProblems
 from o4cli.core.runtime import Runtime
 
 RESERVED_META = 3  # o4_input, o4_shard, o4_label
+# o4's own bound on one input (a file or stdin), far past what a day of batches takes: about
+# 50 full 200 MB shards. It stops an endless stream (`yes | o4 batch submit -`) filling the disk.
+MAX_INPUT_BYTES = 10 * 2**30
+TOO_BIG = "too large for one o4 input (split it)"
 
 
 # ------------------------------------------------------------ shared with run and retry
@@ -53,9 +57,10 @@ def input_defaults(
 def open_input(rt: Runtime, file: str, stdin: Any) -> tuple[Path, str, Path | None]:
     """(path to read, name for messages, spooled copy of stdin to delete afterwards)."""
     if file == "-":
-        spooled = spool(stdin.buffer if hasattr(stdin, "buffer") else stdin, rt.settings.data_dir / "tmp")
+        stream = stdin.buffer if hasattr(stdin, "buffer") else stdin
+        spooled = spool(stream, rt.settings.data_dir / "tmp", MAX_INPUT_BYTES, TOO_BIG)
         return spooled, "<stdin>", spooled
-    return existing_file(file, ""), file, None
+    return existing_file(file, "", limit=MAX_INPUT_BYTES, too_big=TOO_BIG), file, None
 
 
 def check_lines(prep: batch_input.Prepared, source: str, what: str = "nothing was uploaded") -> None:

@@ -280,8 +280,8 @@ def plan_of(rt: Runtime, o: CreateOptions) -> tuple[Plan, check.Checked]:
     hps = data.parse_hyperparameters(list(o.hyperparameters), method)
     if o.effort:
         hps["reasoning_effort"] = o.effort
-    train = existing_file(o.train, "--train")
-    valid = existing_file(o.valid, "--valid") if o.valid else None
+    train = existing_file(o.train, "--train", limit=data.MAX_FILE_BYTES, too_big=data.TOO_BIG)
+    valid = existing_file(o.valid, "--valid", limit=data.MAX_FILE_BYTES, too_big=data.TOO_BIG) if o.valid else None
     grader = check.load_grader(o.grader)
     notes = [check.NO_VALID] if method == "reinforcement" and valid is None else []
     inputs = [(train, "training"), *([(valid, "validation")] if valid else [])]

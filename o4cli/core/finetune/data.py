@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from o4cli.core import catalog
+from o4cli.core import catalog, jsonload
 from o4cli.core.errors import UsageError
 from o4cli.core.finetune.graders import GraderReport, ItemPath, check_grader, load_grader  # noqa: F401 - re-exported
 from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
@@ -35,6 +35,7 @@ METHODS = ("reinforcement", "supervised", "dpo")
 DEFAULT_MODEL = catalog.O4_MINI.snapshot
 RFT_HOURLY_USD = Decimal("100")  # o4-mini RFT: $100 per training hour (pricing page, 2025-12)
 MAX_FILE_BYTES = 512 * 1024 * 1024
+TOO_BIG = "over the Files API's 512 MB limit"
 MAX_EXAMPLES = {("reinforcement", "training"): 50_000, ("reinforcement", "validation"): 1_000}
 MIN_EXAMPLES = {("supervised", "training"): 10, ("dpo", "training"): 10}
 RFT_ROLES = frozenset({"developer", "user", "assistant", "tool"})
@@ -189,7 +190,7 @@ def check_file(path: Path, method: str, *, role: str = "training", grader: Grade
                 rep.warnings.append(Problem(last_blank, "blank line: remove it (the API may reject the file)"))
                 last_blank = None
             try:
-                obj = json.loads(raw)
+                obj = jsonload.loads(raw)
             except UnicodeDecodeError as exc:
                 rep.problems.append(Problem(n, f"not UTF-8 (byte {exc.start + 1})"))
                 continue

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from o4cli.core import jsonload
 from o4cli.core.errors import UsageError
+from o4cli.core.files import read_capped
 
 # ------------------------------------------------------------------ graders
 
@@ -99,12 +101,14 @@ class GraderReport:
         return f"{self.grader.get('name', '?')}: {kind}"
 
 
+MAX_GRADER_FILE = 16 * 1024 * 1024  # a python grader's source is at most 256 kB; a whole multi-grader far less
+
+
 def load_grader(path: Path) -> dict[str, Any]:
     """A grader JSON file: the grader itself, or ``{"grader": {...}}``."""
+    data = read_capped(f"--grader {path}", path, MAX_GRADER_FILE, "too large for a grader")
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--grader {path}: cannot read it ({exc.strerror or exc})") from None
+        obj = jsonload.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise UsageError(f"--grader {path}: not UTF-8 (byte {exc.start + 1})") from None
     except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from o4cli.core import jsonload
 from o4cli.core.config import Settings, scrub
 from o4cli.core.errors import (
     ApiError,
@@ -57,7 +58,7 @@ def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiE
     request_id = resp.headers.get("x-request-id")
     message, etype, code, param = "", None, None, None
     try:
-        body = resp.json()
+        body = jsonload.loads(resp.content)
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -184,7 +185,7 @@ class Api:
         while True:
             resp = self.request(method, path, retry=retry, **kwargs)
             try:
-                return resp.json()
+                return jsonload.loads(resp.content)
             except ValueError:
                 error = ServerError(
                     f"{method} {path} answered {resp.status_code} with a body that is not JSON",
