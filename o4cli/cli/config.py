@@ -86,7 +86,7 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
 def set_(
     ctx: typer.Context, key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")]
 ) -> None:
-    """Set a profile setting (or default_profile); the file is rewritten atomically, mode 0600."""
+    """Set a profile setting (or default_profile); the file keeps its comments and is written atomically, mode 0600."""
     from o4cli.core import config
 
     app_ctx = context(ctx)
@@ -105,7 +105,9 @@ def unset(ctx: typer.Context, key: KeyArg) -> None:
     from o4cli.core import config
 
     app_ctx = context(ctx)
-    profile = config.unset_key(app_ctx.env, app_ctx.profile, key)
+    profile, notes = config.unset_key(app_ctx.env, app_ctx.profile, key)
+    for note in notes:
+        app_ctx.notice(note)
     if app_ctx.json:
         from o4cli.core.documents import config as documents
 

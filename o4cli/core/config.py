@@ -245,6 +245,7 @@ class ConfigFile:
     path: Path
     data: dict[str, Any]
     exists: bool
+    text: str = ""  # the file as it is (edits keep its comments and layout)
 
     @property
     def profiles(self) -> dict[str, dict[str, Any]]:
@@ -312,8 +313,11 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
     return data
 
 
-def load_file(path: Path) -> ConfigFile:
-    """Read and check the config file; a missing file is an empty config."""
+def load_file(path: Path, *, check_mode: bool = True) -> ConfigFile:
+    """Read and check the config file; a missing file is an empty config.
+
+    ``check_mode`` refuses a file holding a key that others can read; the commands that
+    repair a file (``config set``/``unset``, which write it back 0600) skip that check."""
     from o4cli.core.files import read_capped
 
     if not os.path.exists(path):
@@ -329,16 +333,24 @@ def load_file(path: Path) -> ConfigFile:
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
     cfg = ConfigFile(path, validate(data, path), exists=True)
-    _check_key_permissions(cfg)
+    cfg.text = raw.decode("utf-8")
+    if check_mode:
+        _check_key_permissions(cfg)
     return cfg
+
+
+def _unsafe_mode(cfg: ConfigFile) -> int | None:
+    """The file's mode when it holds a key and others can read it, else None."""
+    if os.name != "posix" or not any("api_key" in p for p in cfg.profiles.values()):
+        return None
+    mode = stat.S_IMODE(cfg.path.stat().st_mode)
+    return mode if mode & 0o077 else None
 
 
 def _check_key_permissions(cfg: ConfigFile) -> None:
     holders = [n for n, p in cfg.profiles.items() if "api_key" in p]
-    if not holders or os.name != "posix":
-        return
-    mode = stat.S_IMODE(cfg.path.stat().st_mode)
-    if mode & 0o077:
+    mode = _unsafe_mode(cfg)
+    if mode is not None:
         raise ConfigError(
             f"config file {cfg.path} holds an api_key (profile '{holders[0]}') but is "
             f"readable by others (mode {mode:04o})",
@@ -346,14 +358,31 @@ def _check_key_permissions(cfg: ConfigFile) -> None:
         )
 
 
-def save_file(path: Path, data: dict[str, Any]) -> None:
-    """Write the config atomically (temp file + rename), mode 0600."""
-    import tomli_w
+def edit_file(cfg: ConfigFile, change: Callable[[Any], None]) -> None:
+    """Apply ``change`` to the file's TOML document and write it back atomically, mode 0600,
+    keeping its comments, order and layout (tomlkit). The result is checked as a whole
+    before it is written: a change that would leave a bad file writes nothing."""
+    import tomlkit
 
-    text = tomli_w.dumps(data)
     from o4cli.core.files import write_atomic
 
-    write_atomic(path, text.encode("utf-8"))
+    doc = tomlkit.parse(cfg.text) if cfg.text else tomlkit.document()
+    change(doc)
+    text = tomlkit.dumps(doc)
+    validate(tomllib.loads(text), cfg.path)
+    write_atomic(cfg.path, text.encode("utf-8"))
+
+
+def _profile_table(doc: Any, name: str) -> Any:
+    """``[profiles.NAME]`` of a tomlkit document, made (as a ``[profiles.NAME]`` header) if need be."""
+    import tomlkit
+
+    if "profiles" not in doc:
+        doc.add("profiles", tomlkit.table(is_super_table=True))
+    profiles = doc["profiles"]
+    if name not in profiles:
+        profiles.add(name, tomlkit.table())
+    return profiles[name]
 
 
 # ------------------------------------------------------------ resolution
@@ -506,46 +535,63 @@ def init_file(env: Mapping[str, str], profile: str | None, *, force: bool) -> Pa
 def set_key(env: Mapping[str, str], profile: str | None, key: str, value: str) -> tuple[str, Any, list[str]]:
     """Set a profile key (or default_profile); return (profile, stored value, notes)."""
     path = config_path(env)
-    cfg = load_file(path)
-    data, notes = cfg.data, []
+    cfg = load_file(path, check_mode=False)  # set repairs a file others can read: it is written 0600
+    notes = []
     if key == "default_profile":
         if not value.strip():
             raise UsageError("default_profile must be a profile name")
-        data["default_profile"] = value
         if value not in cfg.profiles and value != DEFAULT_PROFILE:
             notes.append(f"note: profile '{value}' does not exist yet; `o4 config set -p {value} KEY VALUE` creates it")
         name, stored = "", value
+
+        def change(doc: Any) -> None:
+            doc["default_profile"] = value
     else:
         stored = check_value(key, value)
         name = target_profile(profile, env, cfg)
-        data.setdefault("profiles", {}).setdefault(name, {})[key] = stored
+
+        def change(doc: Any, value: Any = stored) -> None:
+            _profile_table(doc, name)[key] = value
+
         if key == "api_key":
             notes.append(f"api_key stored in {path} (mode 0600); an environment variable (api_key_env) is safer")
             stored = redact(stored)
-    save_file(path, data)
+    notes.extend(_write_repairing(cfg, change))
     return name, stored, notes
 
 
+def _write_repairing(cfg: ConfigFile, change: Callable[[Any], None]) -> list[str]:
+    """``edit_file``, saying so when the write also made a key file private again."""
+    mode = _unsafe_mode(cfg)
+    edit_file(cfg, change)
+    return [] if mode is None else [f"note: {cfg.path} was readable by others (mode {mode:04o}); it is 0600 now"]
+
+
 @_locked
-def unset_key(env: Mapping[str, str], profile: str | None, key: str) -> str:
-    """Remove a profile key (or default_profile); return the profile changed."""
+def unset_key(env: Mapping[str, str], profile: str | None, key: str) -> tuple[str, list[str]]:
+    """Remove a profile key (or default_profile); return (the profile changed, notes)."""
     from o4cli.core.errors import O4Error
 
     path = config_path(env)
-    cfg = load_file(path)
+    cfg = load_file(path, check_mode=False)  # unset repairs a file others can read: it is written 0600
     if key == "default_profile":
-        if cfg.data.pop("default_profile", None) is None:
+        if "default_profile" not in cfg.data:
             raise O4Error("default_profile is not set")
         name = ""
+
+        def change(doc: Any) -> None:
+            del doc["default_profile"]
     else:
         if key not in PROFILE_KEYS:
             check_value(key, None)
         name = target_profile(profile, env, cfg)
         if key not in cfg.profiles.get(name, {}):
             raise O4Error(f"'{key}' is not set in profile '{name}' of {path}")
-        del cfg.data["profiles"][name][key]
-    save_file(path, cfg.data)
-    return name
+
+        def change(doc: Any) -> None:
+            del doc["profiles"][name][key]
+
+    return name, _write_repairing(cfg, change)
 
 
 def profile_rows(env: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -149,3 +149,42 @@ def test_writes_are_atomic_no_temp_files_left(o4, env):
         o4("config", "set", "tier", str(i + 1))
     names = sorted(os.listdir(cfg_path(env).parent))
     assert names == [".config.toml.lock", "config.toml"]  # the writers' lock stays; no temp file does
+
+
+def test_set_and_unset_keep_the_files_comments_and_layout(o4, env):
+    assert o4("config", "init").code == 0
+    path = Path(o4("config", "path").stdout.strip())
+    path.write_text(path.read_text() + "\n# my own note: tier 3 from January\n[profiles.work]  # the office account\ntier = 2\n")
+    before = path.read_text()
+    assert o4("config", "set", "model", "o3").code == 0
+    assert o4("config", "set", "-p", "work", "effort", "high").code == 0
+    assert o4("config", "unset", "-p", "work", "tier").code == 0
+    after = path.read_text()
+    for line in before.splitlines():
+        if line.startswith("#") or line.lstrip().startswith("# "):
+            assert line in after  # the starter comments and the user's own
+    assert "[profiles.work]  # the office account" in after
+    assert 'model = "o3"' in after and 'effort = "high"' in after and "tier = 2" not in after
+    assert o4("config", "get", "-p", "work", "effort").stdout.strip() == "high"
+
+
+def test_set_and_unset_repair_a_key_file_others_can_read(o4, env):
+    assert o4("config", "set", "api_key", "sk-proj-abcdefghijklmnopqrstuvwxyz").code == 0
+    path = Path(o4("config", "path").stdout.strip())
+    path.chmod(0o644)
+    refused = o4("config", "show")
+    assert refused.code == 3 and "readable by others (mode 0644)" in refused.stderr
+    r = o4("config", "unset", "api_key")
+    assert r.code == 0, r.stderr
+    assert "was readable by others (mode 0644); it is 0600 now" in r.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "sk-proj" not in path.read_text()
+    assert o4("config", "show").code == 0
+
+
+def test_a_set_that_would_leave_a_bad_file_writes_nothing(o4, env):
+    assert o4("config", "init").code == 0
+    path = Path(o4("config", "path").stdout.strip())
+    before = path.read_text()
+    r = o4("config", "set", "tier", "9")
+    assert r.code == 2 and path.read_text() == before
