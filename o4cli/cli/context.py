@@ -59,8 +59,16 @@ class AppContext:
         from o4cli.core.http.api import Api
         from o4cli.core.http.client import build_client
 
+        self.warn_key_in_clear()
         client = build_client(self.settings, transport=self.transport)
         return Api(client, self.settings, log=self.log, notice=self.notice)
+
+    def warn_key_in_clear(self) -> None:
+        """One warning per invocation when the key would travel over plain http."""
+        if not self.__dict__.get("_warned_clear"):
+            self.__dict__["_warned_clear"] = True
+            if message := self.settings.key_in_clear():
+                self.warn(message)
 
     @cached_property
     def ledger(self) -> Ledger:

@@ -220,6 +220,22 @@ class Settings:
             hint=f"export {self.api_key_env}=sk-...  (or `o4 config set api_key_env NAME` to read another variable)",
         )
 
+    def key_in_clear(self) -> str | None:
+        """The warning to show when the key would travel unencrypted: plain ``http://`` to a
+        host that is not this machine (a local proxy or server on loopback is fine)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.base_url)
+        if parts.scheme != "http" or not self.api_key:
+            return None
+        host = (parts.hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost") or _loopback(host):
+            return None
+        return (
+            f"base_url {self.base_url} is plain http to another machine: the API key travels unencrypted "
+            f"({self.sources.get('base_url', 'setting')}); use https"
+        )
+
     def public(self) -> dict[str, Any]:
         """The settings as plain values, with the key redacted."""
         out: dict[str, Any] = {}
@@ -236,6 +252,15 @@ class Settings:
 
 
 # ---------------------------------------------------------------- the file
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass

@@ -29,3 +29,6 @@ class Runtime(Protocol):
 
     def warn(self, message: str) -> None:
         """A warning, always shown (e.g. a ledger row that could not be written)."""
+
+    def warn_key_in_clear(self) -> None:
+        """Warn (once) when the key would travel over plain http to another machine."""

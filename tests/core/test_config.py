@@ -126,3 +126,23 @@ def test_settings_repr_never_shows_the_key():
     s = resolve({"OPENAI_API_KEY": "sk-secret-abcdefghijkl"})
     assert "sk-secret" not in repr(s)
     assert "sk-secret" not in str(s.public())
+
+
+@pytest.mark.parametrize(
+    "url, warned",
+    [
+        ("https://api.openai.com/v1", False),
+        ("http://127.0.0.1:8080/v1", False),
+        ("http://[::1]:8080/v1", False),
+        ("http://localhost:4000/v1", False),
+        ("http://proxy.localhost/v1", False),
+        ("http://10.0.0.5:4000/v1", True),
+        ("http://llm.internal/v1", True),
+    ],
+)
+def test_a_key_over_plain_http_to_another_machine_is_warned_about(url, warned):
+    s = resolve({"OPENAI_API_KEY": "sk-proj-secret0123456789", "OPENAI_BASE_URL": url})
+    message = s.key_in_clear()
+    assert (message is not None) == warned
+    if message:
+        assert url in message and "unencrypted" in message and "secret" not in message

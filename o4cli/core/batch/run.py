@@ -218,6 +218,7 @@ def _execute(
     from o4cli.core.http.client import build_async_client
 
     settings = rt.settings
+    rt.warn_key_in_clear()
     rows: list[dict[str, Any]] = []
 
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
