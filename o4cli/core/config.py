@@ -352,13 +352,13 @@ def load_file(path: Path, *, check_mode: bool = True) -> ConfigFile:
     except UsageError as exc:
         raise ConfigError(exc.message) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise UsageError(f"config file {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
     cfg = ConfigFile(path, validate(data, path), exists=True)
-    cfg.text = raw.decode("utf-8")
+    cfg.text = raw.decode("utf-8-sig")
     if check_mode:
         _check_key_permissions(cfg)
     return cfg

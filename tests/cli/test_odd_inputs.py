@@ -97,3 +97,24 @@ def test_a_server_answer_nested_past_the_bound_is_a_server_error_not_a_crash(o4,
 def test_a_config_file_that_is_a_device_is_a_configuration_error(o4, emulator, env):
     r = o4("ask", "hi", extra_env={"O4_CONFIG": "/dev/zero"}, timeout=20)
     assert r.code == 3 and "config file /dev/zero: is a device, not a regular file" in r.stderr
+
+
+def test_a_byte_order_mark_never_enters_a_prompt_a_schema_a_grader_or_the_config(o4, emulator, env, tmp_path):
+    bom = b"\xef\xbb\xbf"
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(bom + b"line one\r\nline two\r\n")
+    schema = tmp_path / "s.json"
+    schema.write_bytes(bom + b'{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false}')
+    assert o4("ask", "-f", str(notes), "--schema", str(schema), "summarise").code == 0
+    assert o4("ask", "summarise", input=bom + b"from stdin").code == 0
+    sent = json.dumps(emulator.bodies("/v1/responses"))
+    assert "\\ufeff" not in sent and "line one" in sent and "from stdin" in sent
+    g = tmp_path / "g.json"
+    g.write_bytes(bom + json.dumps({"type": "string_check", "name": "g", "input": "{{sample.output_text}}", "reference": "x", "operation": "eq"}).encode())
+    train = tmp_path / "t.jsonl"
+    train.write_text(json.dumps({"messages": [{"role": "user", "content": "q"}]}) + "\n")
+    r = o4("finetune", "validate", str(train), "--grader", str(g))
+    assert "not JSON" not in r.stderr and "BOM" not in r.stderr, r.stderr
+    config = tmp_path / "config.toml"
+    config.write_bytes(bom + b'[profiles.default]\r\ntier = 2\r\n')
+    assert o4("config", "get", "tier", extra_env={"O4_CONFIG": str(config)}).stdout.strip() == "2"

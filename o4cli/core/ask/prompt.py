@@ -75,7 +75,7 @@ def read_text_file(name: str) -> str:
     if b"\x00" in data[:8192]:
         raise UsageError(f"-f {name}: binary file, not text", hint="images go with -i/--image")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"-f {name}: not UTF-8 text (byte {exc.start})") from None
 
@@ -96,10 +96,10 @@ def read_stdin(stream: IO[bytes]) -> tuple[str, str | None]:
             f"stdin: binary data (a NUL byte at offset {nul:,}), not text", hint="images go with -i/--image"
         )
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         warning = f"warning: stdin is not UTF-8 (first bad byte at {exc.start}); such bytes were replaced with \ufffd"
-        return data.decode("utf-8", errors="replace"), warning
+        return data.decode("utf-8-sig", errors="replace"), warning
 
 
 def load_image(source: str) -> Image:

@@ -43,7 +43,7 @@ def load(spec: str) -> tuple[str, dict[str, Any]]:
     if not stripped.startswith("{") and ("/" in spec or spec.endswith(".json") or Path(spec).exists()):
         data = read_capped(f"--schema {spec}", Path(spec), MAX_SCHEMA_FILE, "too large for a JSON Schema")
         try:
-            text = data.decode("utf-8")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise UsageError(f"--schema {spec}: not UTF-8 (byte {exc.start + 1})") from None
         origin = f"--schema {spec}"

@@ -108,7 +108,7 @@ def load_grader(path: Path) -> dict[str, Any]:
     """A grader JSON file: the grader itself, or ``{"grader": {...}}``."""
     data = read_capped(f"--grader {path}", path, MAX_GRADER_FILE, "too large for a grader")
     try:
-        obj = jsonload.loads(data.decode("utf-8"))
+        obj = jsonload.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise UsageError(f"--grader {path}: not UTF-8 (byte {exc.start + 1})") from None
     except json.JSONDecodeError as exc:
