@@ -122,6 +122,26 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.1f} MB"
 
 
+def _unreadable(label: str, exc: OSError, missing: str = "") -> UsageError:
+    """The one-line message of a file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return UsageError(f"{label}: no such file" + (f" ({missing})" if missing else ""))
+    if isinstance(exc, IsADirectoryError):
+        return UsageError(f"{label}: is a folder; give a file")
+    if isinstance(exc, PermissionError):
+        return UsageError(f"{label}: permission denied")
+    return UsageError(f"{label}: cannot be read ({exc.strerror or exc})")
+
+
+def _check(label: str, st: os.stat_result, limit: int | None, too_big: str) -> None:
+    """Refuse what is not a regular file, or one larger than ``limit``, by its ``stat``."""
+    why = _not_regular(st.st_mode)
+    if why:
+        raise UsageError(f"{label}: {why}")
+    if limit is not None and st.st_size > limit:
+        raise UsageError(f"{label}: {_mb(st.st_size)} is {too_big} (at most {_mb(limit)})")
+
+
 def existing_file(name: str, label: str, *, limit: int | None = None, too_big: str = "too large") -> Path:
     """A regular file to read; ``label`` names it in the message (``--train``, ``the input``).
 
@@ -131,17 +151,9 @@ def existing_file(name: str, label: str, *, limit: int | None = None, too_big: s
     where = f"{label} {name}" if label else name
     try:
         st = path.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{where}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{where}: permission denied") from None
     except OSError as exc:
-        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from None
-    why = _not_regular(st.st_mode)
-    if why:
-        raise UsageError(f"{where}: {why}")
-    if limit is not None and st.st_size > limit:
-        raise UsageError(f"{where}: {_mb(st.st_size)} is {too_big} (at most {_mb(limit)})")
+        raise _unreadable(where, exc) from None
+    _check(where, st, limit, too_big)
     return path
 
 
@@ -151,30 +163,19 @@ def read_capped(label: str, path: Path, limit: int, too_big: str = "too large", 
     past ``limit`` (a file that grows while it is read, a /proc file that says it is empty)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
-    except FileNotFoundError:
-        raise UsageError(f"{label}: no such file" + (f" ({missing})" if missing else "")) from None
-    except IsADirectoryError:
-        raise UsageError(f"{label}: is a folder; give a file") from None
-    except PermissionError:
-        raise UsageError(f"{label}: permission denied") from None
     except OSError as exc:
-        raise UsageError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(label, exc, missing) from None
     try:
-        st = os.fstat(fd)
-        why = _not_regular(st.st_mode)
-        if why:
-            raise UsageError(f"{label}: {why}")
-        if st.st_size > limit:
-            raise UsageError(f"{label}: {_mb(st.st_size)} is {too_big} (at most {_mb(limit)})")
+        _check(label, os.fstat(fd), limit, too_big)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(limit + 1)
-        if len(data) > limit:
-            raise UsageError(f"{label}: more than {_mb(limit)} is {too_big}")
-        return data
     except OSError as exc:
-        raise UsageError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(label, exc) from None
     finally:
         os.close(fd)
+    if len(data) > limit:
+        raise UsageError(f"{label}: more than {_mb(limit)} is {too_big}")
+    return data
 
 
 def read_stream_capped(stream: IO[bytes], limit: int, label: str = "stdin", too_big: str = "too large") -> bytes:
