@@ -50,6 +50,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("O4_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("O4_DATA_DIR", str(tmp_path / "data"))
+    # Lifecycles are judged on a fixed day, before any model in the catalog was deprecated:
+    # no test depends on today's date (tests/cli/test_lifecycle.py sets its own days).
+    monkeypatch.setenv("O4_TODAY", "2026-03-01")
     return tmp_path
 
 

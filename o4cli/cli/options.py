@@ -168,9 +168,14 @@ def context(ctx: typer.Context, *, flags: dict[str, Any] | None = None) -> AppCo
 
 
 class Effort(StrEnum):
+    """Every effort some model takes; each model's catalog entry says which it accepts."""
+
+    none = "none"
+    minimal = "minimal"
     low = "low"
     medium = "medium"
     high = "high"
+    xhigh = "xhigh"
 
 
 class ApiKind(StrEnum):
@@ -190,7 +195,7 @@ ModelOpt = Annotated[
 ]
 EffortOpt = Annotated[
     Optional[Effort],
-    typer.Option("--effort", "-e", help="Reasoning effort (default: the profile's, medium).", show_default=False),
+    typer.Option("--effort", "-e", help="Reasoning effort; the model's catalog entry says which it takes (default: the profile's, medium).", show_default=False),
 ]
 SystemOpt = Annotated[
     Optional[str],

@@ -126,7 +126,7 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "project": _str,
     "model": _str,
     "api": _choice("responses", "chat"),
-    "effort": _choice("low", "medium", "high"),
+    "effort": _choice("none", "minimal", "low", "medium", "high", "xhigh"),
     "tier": _int_range(1, 5),
     "timeout": _seconds,
     "max_retries": _int_range(0, 10),

@@ -50,15 +50,22 @@ class Usage:
 
 
 def cost(usage: Usage, price: Price) -> Decimal:
-    """Exact USD cost: uncached input, cached input and output (reasoning included)."""
+    """Exact USD cost: uncached input, cached input and output (reasoning included), at
+    the flat rates (a sum of many calls; one call: ``call_cost``)."""
     uncached = max(usage.input_tokens - usage.cached_tokens, 0)
     total = uncached * price.input + usage.cached_tokens * price.cached_input + usage.output_tokens * price.output
     return total / MILLION
 
 
+def call_cost(usage: Usage, price: Price) -> Decimal:
+    """What one call costs: as ``cost``, at the long-context rates when its input is
+    above the model's threshold (``Price.long_above``)."""
+    return cost(usage, price.for_input(usage.input_tokens))
+
+
 def worst_case(input_tokens: int, max_output: int, price: Price) -> Decimal:
     """The most a call can cost: all input uncached, the whole output budget used."""
-    return cost(Usage(input_tokens=input_tokens, output_tokens=max_output), price)
+    return call_cost(Usage(input_tokens=input_tokens, output_tokens=max_output), price)
 
 
 def micro(amount: Decimal) -> Decimal:
@@ -67,9 +74,9 @@ def micro(amount: Decimal) -> Decimal:
 
 
 def format_usd(amount: Decimal | None) -> str:
-    """``$0.003987``; ``$?`` when the price is unknown."""
+    """``$0.003987``; ``unpriced`` when o4 has no price (never a silent $0)."""
     if amount is None:
-        return "$?"
+        return "unpriced"
     return f"${micro(amount):,.6f}"
 
 

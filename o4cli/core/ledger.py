@@ -93,6 +93,13 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m002_unpriced(db: sqlite3.Connection) -> None:
+    # A call o4 could not price (a model its catalog has no price for): tokens were billed,
+    # but cost_usd is NULL. Marked so that `o4 usage` never shows it as $0.
+    db.execute("ALTER TABLE requests ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0")
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -191,13 +198,15 @@ class Ledger:
         duration_s: float | None = None,
         estimated: bool = False,
         extra: dict[str, Any] | None = None,
+        unpriced: bool = False,
     ) -> int:
-        """Append one request; returns its row id."""
+        """Append one request; returns its row id. ``unpriced``: the call was answered
+        (and billed) but o4 has no price for its model."""
         return self._write(
             "INSERT INTO requests (created_at, command, profile, model, endpoint, pricing,"
             " input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, status,"
-            " response_id, job_id, duration_s, estimated, extra)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " response_id, job_id, duration_s, estimated, extra, unpriced)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 now(),
                 command,
@@ -216,6 +225,7 @@ class Ledger:
                 duration_s,
                 int(estimated),
                 json.dumps(extra) if extra else None,
+                int(unpriced),
             ),
         )
 

@@ -38,6 +38,8 @@ class ModelFacts:
     entry: Any  # catalog.Model | None
     remote: dict[str, Any] | None
     tier: int
+    catalog: Any  # catalog.Catalog
+    today: Any  # datetime.date
 
 
 def show(rt: Any, model_id: str | None, *, remote: bool) -> ModelFacts:
@@ -47,11 +49,22 @@ def show(rt: Any, model_id: str | None, *, remote: bool) -> ModelFacts:
     from o4cli.core.errors import UsageError
 
     model_id = model_id or rt.settings.model
-    entry = catalog.find(model_id)
+    cat = catalog.active()
+    entry = cat.find(model_id)
     remote_model = get_model(rt.api, model_id) if remote else None
     if entry is None and remote_model is None:
         raise UsageError(
-            f"'{model_id}' is not in o4's catalog (known: {', '.join(catalog.known_ids())})",
-            hint="add --remote to ask the API about it",
+            f"'{model_id}' is not in o4's catalog (known: {', '.join(m.id for m in cat.models)})",
+            hint="add --remote to ask the API about it, or add it to models.toml (README 'Models')",
         )
-    return ModelFacts(model_id, entry, remote_model, rt.settings.tier)
+    return ModelFacts(model_id, entry, remote_model, rt.settings.tier, cat, catalog.today())
+
+
+def listing(rt: Any, *, remote: bool) -> list[dict[str, Any]]:
+    """``o4 models list``: the catalog's models with their status; with ``remote``, merged
+    with what ``GET /models`` says (its ``shutdown_date`` too)."""
+    from o4cli.core import catalog
+    from o4cli.core.documents import models as documents
+
+    remote_models = list_models(rt.api) if remote else None
+    return documents.listing(catalog.active(), remote_models, catalog.today())

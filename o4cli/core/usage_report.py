@@ -43,7 +43,8 @@ class Totals:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
-    unpriced: int = 0  # rows without a known cost (unknown model, failed calls)
+    unpriced: int = 0  # calls billed that o4 could not price: their cost is not in cost_usd
+    unpriced_models: set[str] = field(default_factory=set)
 
     def add(self, row: Mapping[str, Any]) -> None:
         self.requests += 1
@@ -51,10 +52,20 @@ class Totals:
         self.cached_tokens += row["cached_tokens"] or 0
         self.output_tokens += row["output_tokens"] or 0
         self.reasoning_tokens += row["reasoning_tokens"] or 0
-        if row["cost_usd"] is None:
-            self.unpriced += 1
-        else:
+        if row["cost_usd"] is not None:
             self.cost_usd += Decimal(row["cost_usd"])
+        elif is_unpriced(row):
+            self.unpriced += 1
+            self.unpriced_models.add(str(row["model"] or "-"))
+
+
+def is_unpriced(row: Mapping[str, Any]) -> bool:
+    """A call that was billed (tokens) but has no cost: the ledger's ``unpriced`` flag, or,
+    for rows written before it existed, tokens without a cost."""
+    keys = row.keys() if hasattr(row, "keys") else row
+    if "unpriced" in keys and row["unpriced"]:
+        return True
+    return row["cost_usd"] is None and bool((row["input_tokens"] or 0) + (row["output_tokens"] or 0))
 
 
 @dataclass
@@ -67,6 +78,10 @@ class Report:
 def _key(row: Mapping[str, Any], by: str) -> str:
     if by == "day":
         return str(row["created_at"])[:10]
+    if by == "model" and row["model"]:
+        from o4cli.core.catalog import canonical
+
+        return canonical(str(row["model"]))  # a snapshot and its alias are one model
     return str(row[by] or "-")
 
 

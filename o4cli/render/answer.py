@@ -50,8 +50,10 @@ def dry_run(out: Out, dry: Any) -> None:
     if not out.quiet:
         p = dry.plan
         out.note(
-            f"dry run: POST {dry.url} · input {p.input.label} · up to {p.max_output:,} output tokens · "
-            f"worst case {usd(p.worst_cost)} {p.pricing} · nothing sent"
+            f"dry run: POST {dry.url} · input {p.input.label} · "
+            + (f"up to {p.max_output:,} output tokens · " if p.max_output is not None else "output budget unknown · ")
+            + (f"worst case {usd(p.worst_cost)} {p.pricing}" if p.worst_cost is not None else "worst case unknown")
+            + " · nothing sent"
         )
 
 

@@ -18,12 +18,12 @@ def plan(out: Out, p: Any) -> None:
             ("endpoint", prep.endpoint),
             ("model", prep.model),
             ("requests", prep.requests),
-            ("estimated input tokens", prep.tokens),
+            ("input tokens", f"{prep.tokens:,} (exact)" if prep.exact else f"~{prep.tokens:,} (estimated)"),
             ("worst-case output tokens", prep.worst_output),
-            ("cost of the input (batch price)", usd(p.input_cost) if p.input_cost is not None else "unknown model"),
+            ("cost of the input (batch price)", usd(p.input_cost) if p.input_cost is not None else "unpriced"),
             (
                 "worst case (every output budget used)",
-                usd(p.worst_cost) if p.worst_cost is not None else "unknown model",
+                usd(p.worst_cost) if p.worst_cost is not None else "unpriced",
             ),
             (
                 "limits a shard",
@@ -133,7 +133,7 @@ def run_progress(pr: Any, *, live: bool) -> list[str]:
     ]
     if eta is not None:
         parts.append(f"ETA {eta:.0f} s")
-    parts.append(usd(cost(t.usage, pr.price)) if pr.price else "$?")
+    parts.append(usd(cost(t.usage, pr.price)) if pr.price else "unpriced")
     if t.failed:
         parts.append(f"{t.failed} failed")
     return parts

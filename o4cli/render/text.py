@@ -24,7 +24,7 @@ def safe(text: str) -> str:
 
 
 def usd(amount: Decimal | None) -> str:
-    """``$0.003987`` (micro-dollars, thousands separated); ``$?`` when unknown."""
+    """``$0.003987`` (micro-dollars, thousands separated); ``unpriced`` when o4 has no price."""
     return format_usd(amount)
 
 
@@ -65,7 +65,10 @@ def tokens(usage: Any, *, estimated: bool = False) -> str:
 
 
 def priced(amount: Decimal | None, pricing: str, *, estimated: bool = False) -> str:
-    """``$0.004052``, ``$0.002026 flex``, ``~$0.001 (estimated)``."""
+    """``$0.004052``, ``$0.002026 flex``, ``~$0.001 (estimated)``; ``unpriced`` when o4
+    has no price for the model (never a silent $0)."""
+    if amount is None:
+        return "unpriced"
     text = usd(amount) + ("" if pricing == "standard" else f" {pricing}")
     return ("~" + text + " (estimated)") if estimated else text
 

@@ -20,3 +20,10 @@ def report(out: Out, report: Any, since: str | None, ledger: Any) -> None:
     out.table(
         [report.by, "requests", "input", "cached", "output", "reasoning", "cost"], rows, highlight_row=len(rows) - 1
     )
+    t = report.total
+    if t.unpriced:
+        models = ", ".join(sorted(t.unpriced_models))
+        out.warn(
+            f"{t.unpriced:,} call{'s' if t.unpriced > 1 else ''} to models o4 cannot price ({models}) "
+            "are not in the cost: add their prices to models.toml (README 'Models')"
+        )

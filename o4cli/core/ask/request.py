@@ -4,6 +4,7 @@ checks made before anything is sent: model rules, budget and context window."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from o4cli.core import catalog, jsonload
 from o4cli.core.ask.prompt import Prompt
 from o4cli.core.cost import format_usd, worst_case
 from o4cli.core.errors import BudgetError, UsageError
+from o4cli.core import tokens as tokens_mod
 from o4cli.core.tokens import Estimate, estimate_prompt
 
 RESPONSES = "responses"
@@ -121,8 +123,10 @@ def check_owned(extra: dict[str, Any]) -> None:
                 raise UsageError(f"--param {key}: o4 sets {owned!r} itself; use {OWNED[owned]} instead")
 
 
-def check_model_rules(opts: Options) -> catalog.Model | None:
-    """Refuse, before sending, what the model is known to reject."""
+def check_model_rules(opts: Options, *, images: int = 0) -> catalog.Model | None:
+    """Refuse, before sending, what the model's catalog entry says it rejects: parameters,
+    efforts, verbosity, output above its maximum, images it cannot see, an API it lacks.
+    A model o4 does not know is sent as it is (its own server decides)."""
     check_owned(opts.extra)
     model = catalog.find(opts.model)
     if model is None:
@@ -133,11 +137,40 @@ def check_model_rules(opts: Options) -> catalog.Model | None:
             raise UsageError(
                 f"--param {key}: {model.id} does not accept '{top}': {model.rejected_params[top]}",
             )
-    if opts.effort and opts.effort not in model.efforts:
-        raise UsageError(f"--effort {opts.effort}: {model.id} takes {', '.join(model.efforts)}")
-    if opts.max_output is not None and opts.max_output > model.max_output:
-        raise UsageError(f"--max-output {opts.max_output:,} is above {model.id}'s maximum of {model.max_output:,}")
+    verbosity = opts.extra.get("text.verbosity", opts.extra.get("verbosity"))
+    if verbosity is None and isinstance(opts.extra.get("text"), dict):
+        verbosity = opts.extra["text"].get("verbosity")
+    if verbosity is not None and verbosity not in model.verbosity:
+        takes = f"takes {', '.join(model.verbosity)}" if model.verbosity else "does not take a verbosity"
+        raise UsageError(f"verbosity {verbosity!r}: {model.id} {takes}", hint=_unconfirmed(model, "verbosity"))
+    if opts.effort and model.efforts and opts.effort not in model.efforts:
+        raise UsageError(
+            f"--effort {opts.effort}: {model.id} takes {', '.join(model.efforts)}", hint=_unconfirmed(model, "efforts")
+        )
+    if opts.max_output is not None and model.max_output and opts.max_output > model.max_output:
+        raise UsageError(
+            f"--max-output {opts.max_output:,} is above {model.id}'s maximum of {model.max_output:,}",
+            hint=_unconfirmed(model, "max_output"),
+        )
+    if images and not model.accepts_images:
+        raise UsageError(
+            f"-i/--image: {model.id} takes {' and '.join(model.input_modalities)} input, not images",
+            hint=_unconfirmed(model, "input_modalities") or "choose a model that sees images (-m o4-mini)",
+        )
+    endpoint = ENDPOINTS[opts.api]
+    if model.endpoints and endpoint not in model.endpoints:
+        raise UsageError(
+            f"--api {opts.api}: {model.id} is not served on {endpoint} (it is on {', '.join(model.endpoints)})",
+            hint=_unconfirmed(model, "endpoints"),
+        )
     return model
+
+
+def _unconfirmed(model: catalog.Model, path: str) -> str | None:
+    """A hint when the refusal rests on a fact o4 could not confirm: how to correct it."""
+    if model.is_unconfirmed(path):
+        return f"o4's {path} for {model.id} is unconfirmed: correct it in models.toml (README 'Models')"
+    return None
 
 
 def build_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
@@ -222,27 +255,77 @@ def _chat_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
     return body
 
 
-@dataclass(frozen=True)
 class Plan:
-    """What o4 knows before sending: input estimate and the worst case."""
+    """What o4 knows before sending: the input count (made only when something needs it:
+    the vocabulary takes a moment to load), the output budget and the worst case."""
 
-    input: Estimate
-    max_output: int
-    worst_cost: Decimal | None
-    pricing: str
+    def __init__(
+        self,
+        count: Callable[[], Estimate],
+        max_output: int | None,
+        price: catalog.Price | None,
+        pricing: str,
+    ) -> None:
+        self._count = count
+        self._input: Estimate | None = None
+        self.max_output = max_output
+        self.price = price
+        self.pricing = pricing
+
+    @property
+    def input(self) -> Estimate:
+        if self._input is None:
+            self._input = self._count()
+        return self._input
+
+    @property
+    def worst_cost(self) -> Decimal | None:
+        if self.price is None or self.max_output is None:
+            return None
+        return worst_case(self.input.tokens, self.max_output, self.price)
+
+
+def count_prompt(prompt: Prompt, model: catalog.Model | None) -> Estimate:
+    """The prompt's input tokens with the model's tokenizer and image formula."""
+    return estimate_prompt(
+        prompt.text,
+        prompt.system,
+        [i.size for i in prompt.images],
+        tokenizer=model.tokenizer if model else None,
+        image_formula=model.image_tokens if model else None,
+        detail=prompt.detail,
+    )
 
 
 def plan(
-    prompt: Prompt, opts: Options, model: catalog.Model | None, *, max_cost: Decimal | None, fallback: bool = False
+    prompt: Prompt,
+    opts: Options,
+    model: catalog.Model | None,
+    *,
+    max_cost: Decimal | None,
+    fallback: bool = False,
 ) -> Plan:
-    """Estimate, then refuse a prompt that cannot fit or a worst case over budget.
+    """Refuse a prompt that cannot fit or a worst case over budget; ``--max-cost`` for a
+    model o4 cannot price is refused too (exit 2: nothing would bound the cost).
 
     With ``fallback`` (``--flex-fallback``) the call may end at the standard price, so
-    the budget is checked at that price."""
-    est = estimate_prompt(prompt.text, prompt.system, [i.size for i in prompt.images])
+    the budget is checked at that price. The exact count is made only when the byte bound
+    does not settle the question."""
+    pricing = "flex" if opts.flex and not fallback else "standard"
+    price = catalog.price_for(opts.model, pricing)
+    if max_cost is not None and price is None:
+        raise UsageError(
+            f"--max-cost: o4 has no {pricing} price for '{opts.model}', so it cannot promise a ceiling; nothing was sent",
+            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(opts.model)}\".prices]; README 'Models'),"
+            " or drop --max-cost",
+        )
+    budget = opts.max_output if opts.max_output is not None else (model.max_output if model else None)
+    p = Plan(lambda: count_prompt(prompt, model), budget, price, pricing)
+    image_max = tokens_mod.image_tokens(None, model.image_tokens if model else None)
+    upper = tokens_mod.prompt_bound(prompt.text, prompt.system, len(prompt.images), image_max)
     context = model.context_window if model else None
-    budget = opts.max_output if opts.max_output is not None else (model.max_output if model else 0)
-    if context is not None:
+    if context is not None and upper + (opts.max_output or 0) > context:
+        est = p.input
         needed = est.tokens + (opts.max_output or 0)
         if est.tokens >= context or needed > context:
             raise UsageError(
@@ -250,16 +333,19 @@ def plan(
                 + (f" plus --max-output {opts.max_output:,}" if opts.max_output else ""),
                 hint="shorten the input" + (" or lower --max-output" if opts.max_output else ""),
             )
-    pricing = "flex" if opts.flex and not fallback else "standard"
-    price = catalog.price_for(opts.model, pricing)
-    worst = worst_case(est.tokens, budget, price) if price else None
-    if max_cost is not None:
-        if worst is None:
-            raise BudgetError(f"--max-cost: o4 has no price for '{opts.model}', so it cannot promise a ceiling")
-        if worst > max_cost:
-            raise BudgetError(
-                f"--max-cost {format_usd(max_cost)}: the worst case is {format_usd(worst)} "
-                f"(input {est.label} + {budget:,} output tokens at the {pricing} price); nothing was sent",
-                hint="lower --max-output, shorten the input, or raise --max-cost",
+    if max_cost is not None and price is not None:
+        if budget is None:
+            raise UsageError(
+                f"--max-cost: o4 does not know {opts.model}'s maximum output, so it cannot bound the cost",
+                hint="give --max-output N (or max_output in models.toml)",
             )
-    return Plan(est, budget, worst, pricing)
+        if worst_case(upper, budget, price) > max_cost:  # the bound cannot settle it: count
+            worst = p.worst_cost
+            assert worst is not None
+            if worst > max_cost:
+                raise BudgetError(
+                    f"--max-cost {format_usd(max_cost)}: the worst case is {format_usd(worst)} "
+                    f"(input {p.input.label} + {budget:,} output tokens at the {pricing} price); nothing was sent",
+                    hint="lower --max-output, shorten the input, or raise --max-cost",
+                )
+    return p

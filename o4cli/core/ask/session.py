@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from o4cli.core import catalog
+from o4cli.core import catalog, lifecycle
 from o4cli.core.ask import prompt as prompt_mod
 from o4cli.core.ask import request as req
 from o4cli.core.ask import schema as schema_mod
 from o4cli.core.ask.answer import Answer
-from o4cli.core.cost import Usage, cost, parse_usd
+from o4cli.core.cost import Usage, call_cost, parse_usd
 from o4cli.core.errors import ApiError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.ledger import record
 from o4cli.core.runtime import Runtime
@@ -125,9 +125,12 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
         summary=o.streaming and settings.api == req.RESPONSES,
         extra=extra,
     )
-    model_entry = req.check_model_rules(opts)
+    model_entry = req.check_model_rules(opts, images=len(prompt.images))
     body = req.build_body(prompt, opts)
     plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback)
+    if o.dry_run:
+        plan.input  # noqa: B018 - a dry run shows the count: make it now
+    lifecycle.before_send(rt, opts.model, dry_run=o.dry_run)
     if budget is not None and previous:
         rt.notice(
             "note: --max-cost counts this prompt only; the earlier turns of the conversation are billed again as input"
@@ -139,6 +142,8 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
     try:
         answer = _call(rt, body, opts, prompt, o, display)
     except (ApiError, NetworkError) as exc:
+        if isinstance(exc, ApiError):
+            lifecycle.explain_not_found(rt, exc, opts.model)
         _record_failure(rt, o.command, opts, exc, time.monotonic() - started)
         raise
     except KeyboardInterrupt:
@@ -225,10 +230,12 @@ def _finish(
     usage, estimated = answer.usage, not answer.usage_known
     if estimated:
         # Cut or interrupted before the final usage: estimate what was billed.
-        usage = Usage(plan.input.tokens, 0, count_text(answer.text + answer.summary).tokens, 0)
-    pricing = "flex" if (answer.service_tier == "flex" or (opts.flex and answer.service_tier is None)) else "standard"
+        entry = catalog.find(opts.model)
+        out = count_text(answer.text + answer.summary, entry.tokenizer if entry else None)
+        usage = Usage(plan.input.tokens, 0, out.tokens, 0)
+    pricing = _pricing(answer.service_tier, opts.flex)
     price = catalog.price_for(opts.model, pricing) or catalog.price_for(answer.model or opts.model, pricing)
-    amount = cost(usage, price) if price else None
+    amount = call_cost(usage, price) if price else None
 
     error: O4Error | None = answer.error
     status = {"completed": "ok"}.get(answer.status, answer.status)
@@ -245,8 +252,19 @@ def _finish(
         rt, command, opts, seconds,
         model=answer.model or opts.model, usage=usage, cost_usd=amount, pricing=pricing, status=status,
         response_id=answer.response_id, estimated=estimated, extra={"error": error.message} if error else None,
+        unpriced=amount is None,
     )  # fmt: skip
     return AskResult(answer, opts, usage, estimated, pricing, amount, seconds, schema, error)
+
+
+def _pricing(service_tier: str | None, flex: bool) -> str:
+    """The tier a call is priced at: what the API says it used (flex, priority), else
+    what was asked for."""
+    if service_tier in ("flex", "priority"):
+        return service_tier
+    if service_tier is None and flex:
+        return "flex"
+    return "standard"
 
 
 def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row: Any) -> None:

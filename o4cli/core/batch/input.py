@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from o4cli.core import catalog, jsonload
+from o4cli.core.tokens import body_text, count_body
 from o4cli.core.ask import request
 from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
@@ -76,6 +77,7 @@ class Prepared:
     model: str | None = None
     requests: int = 0
     tokens: int = 0
+    exact: bool = True  # every line's text counted with the model's tokenizer
     worst_output: int = 0
     bytes: int = 0
     custom_ids: list[str] = field(default_factory=list)
@@ -196,12 +198,14 @@ def prepare(
                 if problem:
                     prep.problems.append(Problem(n, problem))
                     continue
-                tokens = max(1, len(data) // 4)
+                est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
+                tokens = max(1, est.tokens)
+                prep.exact = prep.exact and est.exact
                 worst = _worst_output(body, entry)
                 if limits.queue_tokens is not None and tokens > limits.queue_tokens:
                     prep.problems.append(
                         Problem(
-                            n, f"~{tokens:,} input tokens alone exceed the batch queue limit of {limits.queue_tokens:,}"
+                            n, f"{tokens:,} input tokens alone exceed the batch queue limit of {limits.queue_tokens:,}"
                         )
                     )
                     continue
@@ -227,17 +231,33 @@ def _worst_output(body: dict[str, Any], model: catalog.Model | None) -> int:
     cap = body.get("max_output_tokens") or body.get("max_completion_tokens")
     if isinstance(cap, int) and cap > 0:
         return cap
-    return model.max_output if model else 0
+    return (model.max_output or 0) if model else 0
 
 
 def _rules(body: dict[str, Any], model: catalog.Model | None) -> str | None:
+    """What the line's model (its catalog entry) refuses: parameters, efforts, verbosity,
+    output above its maximum, images it cannot see."""
+    if body.get("stream"):
+        return "body.stream: a batch request cannot stream"
     if model is None:
         return None
     for key in body:
         if key in model.rejected_params:
             return f"body.{key}: {model.id} does not accept it ({model.rejected_params[key]})"
-    if body.get("stream"):
-        return "body.stream: a batch request cannot stream"
+    reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
+    effort = reasoning.get("effort", body.get("reasoning_effort"))
+    if effort is not None and model.efforts and effort not in model.efforts:
+        return f"reasoning effort {effort!r}: {model.id} takes {', '.join(model.efforts)}"
+    text = body.get("text") if isinstance(body.get("text"), dict) else {}
+    verbosity = text.get("verbosity", body.get("verbosity"))
+    if verbosity is not None and verbosity not in model.verbosity:
+        takes = f"takes {', '.join(model.verbosity)}" if model.verbosity else "does not take a verbosity"
+        return f"verbosity {verbosity!r}: {model.id} {takes}"
+    cap = body.get("max_output_tokens") or body.get("max_completion_tokens")
+    if isinstance(cap, int) and model.max_output and cap > model.max_output:
+        return f"output cap {cap:,} is above {model.id}'s maximum of {model.max_output:,}"
+    if not model.accepts_images and body_text(body)[1]:
+        return f"an image: {model.id} takes {' and '.join(model.input_modalities)} input only"
     return None
 
 

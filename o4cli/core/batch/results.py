@@ -234,6 +234,7 @@ def _record(rt: Runtime, batch: dict[str, Any], outcome: Outcome) -> None:
             usage=outcome.usage, cost_usd=amount, pricing="batch", status=batch.get("status", "completed"),
             response_id=batch["id"], job_id=job.id if job else None,
             extra={"succeeded": len(outcome.ok), "failed": len(outcome.failed)},
+            unpriced=amount is None and outcome.usage != Usage(),
         )  # fmt: skip
         if job is not None:
             ledger.update_job(job.id, status=batch.get("status"), cost_usd=amount, state={"recorded": True})

@@ -17,12 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from o4cli.core import catalog
+from o4cli.core import catalog, lifecycle
 from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import runner
 from o4cli.core.batch.submit import check_lines, input_defaults, open_input
-from o4cli.core.cost import Usage, cost
+from o4cli.core.cost import Usage, call_cost, cost
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.files import distinct, output_file, temp_dir
 from o4cli.core.ledger import record
@@ -115,6 +115,7 @@ def run(
         raise UsageError("--json prints a summary: give -o FILE for the results themselves")
     model_entry = catalog.find(settings.model)
     tier = model_entry.tier(settings.tier) if model_entry else None
+    lifecycle.before_send(rt, settings.model)
     rpm = o.rpm or (tier.rpm if tier else DEFAULT_RPM)
     tpm = o.tpm or (tier.tpm if tier else DEFAULT_TPM)
     distinct({"the input": o.file, "-o": o.output, "--errors": o.errors})
@@ -178,13 +179,15 @@ def _row(
     tier_used = (body or {}).get("service_tier")
     mode = "flex" if (tier_used == "flex" or (flex and tier_used is None)) else "standard"
     p = catalog.price_for(model, mode)
+    amount = call_cost(usage, p) if p and body else None
     return {
         "command": "batch run",
         "profile": profile,
         "model": (body or {}).get("model") or model,
         "endpoint": url,
         "usage": usage,
-        "cost_usd": cost(usage, p) if p and body else None,
+        "cost_usd": amount,
+        "unpriced": bool(body) and status == 200 and amount is None,
         "pricing": mode,
         "status": ("incomplete" if body and unanswered(body) else "ok") if status == 200 else "error",
         "response_id": (body or {}).get("id"),

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from o4cli.core import catalog, resumable
+from o4cli.core import catalog, lifecycle, resumable
 from o4cli.core.ask.request import parse_metadata
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import remote
@@ -122,6 +122,11 @@ class Plan:
     worst_cost: Decimal | None
 
 
+def _queue(model: catalog.Model | None, tier: int) -> int | None:
+    limit = model.tier(tier) if model else None
+    return limit.batch_queue_tokens if limit else None
+
+
 def make_plan(prep: batch_input.Prepared, digest: str, limits: batch_input.Limits) -> Plan:
     price = catalog.price_for(prep.model or "", "batch")
     input_cost = cost(Usage(input_tokens=prep.tokens), price) if price else None
@@ -134,11 +139,16 @@ def check_budget(plan: Plan, budget: Decimal | None) -> None:
         return
     prep = plan.prep
     if plan.worst_cost is None:
-        raise BudgetError(f"--max-cost: o4 has no price for '{prep.model}', so it cannot promise a ceiling")
+        raise UsageError(
+            f"--max-cost: o4 has no batch price for '{prep.model}', so it cannot promise a ceiling; nothing was uploaded",
+            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(prep.model or '')}\".prices.batch];"
+            " README 'Models'), or drop --max-cost",
+        )
     if plan.worst_cost > budget:
         raise BudgetError(
             f"--max-cost {format_usd(budget)}: the worst case is {format_usd(plan.worst_cost)} at the batch price "
-            f"({prep.tokens:,} input tokens + {prep.worst_output:,} output tokens if every output budget is used); "
+            f"({prep.tokens:,} input tokens ({'exact' if prep.exact else 'estimated'}) + {prep.worst_output:,} "
+            "output tokens if every output budget is used); "
             "nothing was uploaded",
             hint="set --max-output (it bounds each line's output), or raise --max-cost",
         )
@@ -190,10 +200,15 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
         if name:
             output_file(name, flag)
     model_entry = catalog.find(settings.model)
+    if model_entry is not None and model_entry.endpoints and "/v1/batches" not in model_entry.endpoints:
+        raise UsageError(
+            f"{model_entry.id} is not offered through the Batch API (o4's catalog: {', '.join(model_entry.endpoints)})",
+            hint="`o4 batch run FILE` sends the same lines now through the synchronous API",
+        )
     limits = batch_input.Limits(
         requests=o.max_requests or batch_input.MAX_REQUESTS,
         bytes=o.max_bytes or batch_input.MAX_BYTES,
-        queue_tokens=model_entry.tier(settings.tier).batch_queue_tokens if model_entry else None,
+        queue_tokens=_queue(model_entry, settings.tier),
     )
     defaults = input_defaults(rt, endpoint=o.endpoint, system=o.system, max_output=o.max_output)
     path, source, spooled = open_input(rt, o.file, stdin)
@@ -204,11 +219,13 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
             spooled.unlink(missing_ok=True)
     plan = make_plan(prep, digest, limits)
     check_budget(plan, budget)
+    lifecycle.before_send(rt, prep.model or settings.model, dry_run=o.dry_run)
     if o.dry_run:
         return Submitted(plan, dry_run=True)
     rt.notice(
         f"{prep.requests:,} requests in {len(prep.shards)} shard{'s' if len(prep.shards) > 1 else ''} · "
-        f"~{prep.tokens:,} input tokens · worst case {format_usd(plan.worst_cost)} at the batch price"
+        f"{'' if prep.exact else '~'}{prep.tokens:,} input tokens ({'exact' if prep.exact else 'estimated'}) · "
+        f"worst case {format_usd(plan.worst_cost)} at the batch price"
     )
     if limits.queue_tokens and prep.tokens > limits.queue_tokens:
         rt.notice(

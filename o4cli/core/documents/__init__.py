@@ -48,9 +48,13 @@ def usage(u: Usage, **extra: Any) -> dict[str, Any]:
     }
 
 
-def price(p: Any) -> dict[str, Decimal]:
-    """A catalog price per 1M tokens (input, cached input, output)."""
-    return {"input": p.input, "cached_input": p.cached_input, "output": p.output}
+def price(p: Any) -> dict[str, Any]:
+    """A catalog price per 1M tokens (input, cached input, output; and the long-context
+    rates above a threshold of input tokens, where the model has them)."""
+    doc: dict[str, Any] = {"input": p.input, "cached_input": p.cached_input, "output": p.output}
+    if getattr(p, "long", None) is not None:
+        doc["long_context"] = {"above_input_tokens": p.long_above, **price(p.long)}
+    return doc
 
 
 def error(exc: O4Error) -> dict[str, Any]:

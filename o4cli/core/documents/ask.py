@@ -39,6 +39,7 @@ def dry_run(d: Any) -> dict[str, Any]:
         "estimate": {
             "input_tokens": p.input.tokens,
             "input_counting": p.input.method,
+            "input_exact": p.input.exact,
             "max_output_tokens": p.max_output,
             "pricing": p.pricing,
             "worst_case_cost_usd": money(p.worst_cost),

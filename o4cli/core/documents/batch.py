@@ -19,6 +19,7 @@ def plan(p: Any) -> dict[str, Any]:
         "requests": prep.requests,
         "bytes": prep.bytes,
         "estimated_input_tokens": prep.tokens,
+        "input_counting": "exact" if prep.exact else "estimated",
         "worst_case_output_tokens": prep.worst_output,
         "input_cost_usd": money(p.input_cost),
         "worst_case_cost_usd": money(p.worst_cost),

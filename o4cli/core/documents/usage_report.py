@@ -16,6 +16,7 @@ def usage_totals(t: Any) -> dict[str, Any]:
         "reasoning_tokens": t.reasoning_tokens,
         "cost_usd": money(t.cost_usd),
         "unpriced_requests": t.unpriced,
+        "unpriced_models": sorted(t.unpriced_models),
     }
 
 

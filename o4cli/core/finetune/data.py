@@ -32,7 +32,7 @@ from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
 from o4cli.core.tokens import MESSAGE_OVERHEAD, count_text
 
 METHODS = ("reinforcement", "supervised", "dpo")
-DEFAULT_MODEL = catalog.O4_MINI.snapshot
+DEFAULT_MODEL = "o4-mini-2025-04-16"  # the one model reinforcement fine-tuning takes
 RFT_HOURLY_USD = Decimal("100")  # o4-mini RFT: $100 per training hour (pricing page, 2025-12)
 MAX_FILE_BYTES = 512 * 1024 * 1024
 TOO_BIG = "over the Files API's 512 MB limit"
@@ -111,7 +111,8 @@ def resolve_model(model: str | None) -> str:
     if not model:
         return DEFAULT_MODEL
     entry = catalog.find(model)
-    return entry.snapshot if entry and not catalog.is_fine_tuned(model) and model in entry.aliases else model
+    aliases = (entry.id, *entry.aliases) if entry else ()
+    return entry.snapshot if entry and entry.snapshot and not catalog.is_fine_tuned(model) and model in aliases else model
 
 
 def default_method(model: str) -> str:
@@ -121,7 +122,12 @@ def default_method(model: str) -> str:
 
 def check_method(model: str, method: str) -> None:
     entry = catalog.find(model)
-    if entry and entry.fine_tuning_methods and method not in entry.fine_tuning_methods:
+    if entry and not entry.fine_tuning_methods:
+        raise UsageError(
+            f"{model} cannot be fine-tuned: o4's catalog lists no fine-tuning method for it",
+            hint="o4-mini-2025-04-16 takes reinforcement; gpt-4.1-mini-2025-04-14 supervised and dpo (--model)",
+        )
+    if entry and method not in entry.fine_tuning_methods:
         raise UsageError(
             f"{model} is fine-tuned by {' or '.join(entry.fine_tuning_methods)} only, not {method}",
             hint="supervised and dpo jobs are for models such as gpt-4.1-mini-2025-04-14 (--model)",
@@ -360,7 +366,8 @@ def training_cost(method: str, model: str, report: FileReport, hp: dict[str, Any
     """What can be said of the training cost before the job runs."""
     epochs = hp.get("n_epochs", "auto")
     if method == "reinforcement":
-        rate = RFT_HOURLY_USD if catalog.find(model) is catalog.O4_MINI else None
+        entry = catalog.find(model)
+        rate = RFT_HOURLY_USD if entry is not None and entry.id == "o4-mini" else None
         return TrainingCost("per_training_hour", model, epochs, hourly_usd=rate)
     per_epoch = report.token_stats()["total"]
     trained = per_epoch * epochs if isinstance(epochs, int) else None
