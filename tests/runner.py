@@ -112,13 +112,10 @@ def live_stdout() -> bytes:
 
 
 def reset_module_state() -> None:
-    """Forget what o4cli keeps between calls in one process (a new process would not
-    have it): today ``o4cli.core.tokens._encoding``, an ``lru_cache`` that depends on
-    ``$TIKTOKEN_CACHE_DIR`` and on what is on disk."""
-    tokens = sys.modules.get("o4cli.core.tokens")
-    encoding = getattr(tokens, "_encoding", None)
-    if encoding is not None and hasattr(encoding, "cache_clear"):
-        encoding.cache_clear()
+    """Forget what o4cli keeps between calls in one process that a new process would not
+    have. Nothing today: the vocabulary (``o4cli.core.tokens.encoding``) is the package's
+    and depends on nothing a call changes, and the model catalog is cached per user file
+    and its version (``o4cli.core.catalog.active``)."""
 
 
 def run_in_process(args: tuple[str, ...], input: str | bytes | None, env: dict[str, str]) -> Result:

@@ -38,7 +38,7 @@ def complete(o4, words: list[str], cword: int) -> list[str]:
 
 def test_completions_answer_commands_choices_and_profiles(o4):
     assert complete(o4, ["o4", "ba"], 1) == ["batch"]
-    assert complete(o4, ["o4", "ask", "--effort", ""], 3) == ["low", "medium", "high"]
+    assert complete(o4, ["o4", "ask", "--effort", ""], 3) == ["none", "minimal", "low", "medium", "high", "xhigh"]
     assert complete(o4, ["o4", "batch", "submit", "--endpoint", ""], 4) == ["responses", "chat"]
     assert "results" in complete(o4, ["o4", "batch", ""], 2)
     assert complete(o4, ["o4", "finetune", "validate", "--method", ""], 4) == ["reinforcement", "supervised", "dpo"]

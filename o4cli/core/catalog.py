@@ -72,9 +72,9 @@ class Lifecycle:
         """``active``, ``deprecated`` (a shutdown is announced) or ``shut down``."""
         if self.shutdown is not None and today >= self.shutdown:
             return "shut down"
-        if self.shutdown is not None or (self.deprecated is not None and today >= self.deprecated):
-            return "deprecated"
-        return "active"
+        if self.deprecated is not None:
+            return "deprecated" if today >= self.deprecated else "active"  # not announced yet
+        return "deprecated" if self.shutdown is not None else "active"
 
 
 @dataclass(frozen=True)
@@ -183,17 +183,14 @@ def active(env: Mapping[str, str] | None = None) -> Catalog:
         st = path.stat()
         stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
     except OSError:
-        stamp = None
+        return _load(None, None)  # no user file: one packaged catalog for every folder
     return _load(str(path), stamp)
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, stamp: tuple[int, int] | None) -> Catalog:
-    raw = _builtin()
-    user: dict[str, Any] | None = None
-    if stamp is not None:
-        user = _read_user(Path(path))
-    return build(raw, user, Path(path) if user is not None else None)
+def _load(path: str | None, stamp: tuple[int, int] | None) -> Catalog:
+    user = _read_user(Path(path)) if path is not None else None
+    return build(_builtin(), user, Path(path) if user is not None else None)
 
 
 @lru_cache(maxsize=1)

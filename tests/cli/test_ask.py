@@ -236,11 +236,11 @@ def test_max_cost_refuses_the_worst_case_exit_6(o4, emulator):
 
 def test_prompt_that_cannot_fit_the_context_is_refused(o4, emulator, tmp_path):
     big = tmp_path / "big.txt"
-    big.write_text("word " * 170_000)  # ~212,500 estimated tokens
+    big.write_text("word " * 205_000)  # 205,001 o200k_base tokens (" word" is one)
     r = o4("ask", "x", "-f", str(big))
     assert r.code == 2 and "does not fit o4-mini's 200,000-token context" in r.stderr and emulator.log == []
     mid = tmp_path / "mid.txt"
-    mid.write_text("word " * 120_000)  # ~150,000: fits alone, not with 60,000 more
+    mid.write_text("word " * 150_000)  # 150,001: fits alone, not with 60,000 more
     r = o4("ask", "x", "-f", str(mid), "--max-output", "60000")
     assert r.code == 2 and "plus --max-output 60,000" in r.stderr
 

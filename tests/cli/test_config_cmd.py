@@ -56,7 +56,7 @@ def test_set_refuses_bad_values_naming_the_key_and_keeps_the_file(o4, env):
     r = o4("config", "set", "effrot", "low")
     assert r.code == 2 and "unknown setting 'effrot'" in r.stderr and "effort" in r.stderr
     r = o4("config", "set", "effort", "extreme")
-    assert r.code == 2 and "'effort' must be one of low, medium, high" in r.stderr
+    assert r.code == 2 and "'effort' must be one of none, minimal, low, medium, high, xhigh" in r.stderr
     assert cfg_path(env).read_text() == before
 
 

@@ -46,7 +46,7 @@ def test_show_fine_tuned_model_gets_fine_tuned_prices(o4):
 
 def test_show_unknown_model_exits_2_naming_known_ones(o4):
     r = o4("models", "show", "gpt-9")
-    assert r.code == 2 and "'gpt-9' is not in o4's catalog" in r.stderr and "o4-mini-2025-04-16" in r.stderr
+    assert r.code == 2 and "'gpt-9' is not in o4's catalog" in r.stderr and "gpt-5-mini" in r.stderr
 
 
 def test_show_highlights_the_profile_tier(o4):

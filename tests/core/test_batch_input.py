@@ -101,7 +101,7 @@ def test_empty_input(tmp_path):
     [
         (Limits(requests=2), [(1, 2), (3, 4), (5, 5)]),
         (Limits(bytes=300), None),  # checked below
-        (Limits(queue_tokens=40), None),
+        (Limits(queue_tokens=15), None),  # a line is 7 tokens: "hi" and the overhead
     ],
 )
 def test_shards_fit_every_limit(tmp_path, limits, expected):

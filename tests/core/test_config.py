@@ -94,7 +94,7 @@ def test_default_profile_needs_no_table():
         ({"profiles": {"w": {"modle": "x"}}}, "unknown setting 'profiles.w.modle' (did you mean 'model'?)"),
         ({"profiles": {"w": {"tier": 9}}}, "setting 'profiles.w.tier' must be a whole number from 1 to 5"),
         ({"profiles": {"w": {"tier": "two"}}}, "'profiles.w.tier'"),
-        ({"profiles": {"w": {"effort": "max"}}}, "'profiles.w.effort' must be one of low, medium, high"),
+        ({"profiles": {"w": {"effort": "max"}}}, "'profiles.w.effort' must be one of none, minimal, low, medium, high, xhigh"),
         ({"profiles": {"w": {"api": "grpc"}}}, "'profiles.w.api' must be one of responses, chat"),
         ({"profiles": {"w": {"timeout": -1}}}, "'profiles.w.timeout'"),
         ({"profiles": {"w": {"base_url": "api.openai.com"}}}, "'profiles.w.base_url' must be an http"),

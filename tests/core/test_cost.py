@@ -43,7 +43,7 @@ def test_fine_tuned_model_uses_fine_tuned_price():
 
 def test_unknown_model_has_no_price():
     assert catalog.price_for("gpt-9") is None
-    assert format_usd(None) == "$?"
+    assert format_usd(None) == "unpriced"
 
 
 def test_format_usd_rounds_to_the_micro_dollar():

@@ -33,8 +33,9 @@ O4_MINI = catalog.find("o4-mini")
 
 @pytest.fixture(autouse=True)
 def heuristic_tokens(monkeypatch):
-    """Estimates by the 4-characters-a-token rule, whether or not tiktoken is cached here."""
-    monkeypatch.setattr(tokens, "_encoding", lambda: None)
+    """Estimates by the 4-characters-a-token rule, as for a model whose tokenizer o4 lacks
+    (exact o200k_base counts: tests/core/test_tokens.py)."""
+    monkeypatch.setattr(tokens, "encoding", lambda name: None)
 
 
 # -------------------------------------------------------------- build_body
@@ -305,8 +306,8 @@ def test_max_cost_between_flex_and_standard(flex, fallback, refused):
     e = info.value
     assert e.exit_code == ExitCode.BUDGET == 6
     assert e.message == (
-        "--max-cost $0.030000: the worst case is $0.045100 (input ~1,000 (estimate: 4 characters a token; "
-        "install tiktoken for o200k_base) + 10,000 output tokens at the standard price); nothing was sent"
+        "--max-cost $0.030000: the worst case is $0.045100 (input ~1,000 (estimated: 4 characters a token) "
+        "+ 10,000 output tokens at the standard price); nothing was sent"
     )
     assert e.hint == "lower --max-output, shorten the input, or raise --max-cost"
 
@@ -317,8 +318,10 @@ def test_max_cost_equal_to_the_worst_case_is_allowed():
 
 
 def test_max_cost_for_a_model_without_price():
-    with pytest.raises(BudgetError, match="o4 has no price for 'gpt-9'"):
+    """Nothing bounds its cost: refused as bad usage (exit 2), pointing at models.toml."""
+    with pytest.raises(UsageError, match="o4 has no standard price for 'gpt-9'") as info:
         plan(Prompt("hi"), Options(model="gpt-9"), None, max_cost=Decimal("1"))
+    assert info.value.exit_code == 2 and 'models.toml ([models."gpt-9".prices]' in info.value.hint
     assert plan(Prompt("hi"), Options(model="gpt-9"), None, max_cost=None).worst_cost is None
 
 

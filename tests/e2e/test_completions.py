@@ -36,7 +36,7 @@ def complete(shim, words: list[str], cword: int) -> list[str]:
 def test_bash_completes_commands_choices_and_profiles(shim, o4):
     """In-process twin: tests/test_generated.py::test_completions_answer_commands_choices_and_profiles."""
     assert complete(shim, ["o4", "ba"], 1) == ["batch"]
-    assert complete(shim, ["o4", "ask", "--effort", ""], 3) == ["low", "medium", "high"]
+    assert complete(shim, ["o4", "ask", "--effort", ""], 3) == ["none", "minimal", "low", "medium", "high", "xhigh"]
     assert complete(shim, ["o4", "batch", "submit", "--endpoint", ""], 4) == ["responses", "chat"]
     assert "results" in complete(shim, ["o4", "batch", ""], 2)
     assert complete(shim, ["o4", "finetune", "validate", "--method", ""], 4) == ["reinforcement", "supervised", "dpo"]

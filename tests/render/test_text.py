@@ -22,7 +22,7 @@ EXAMPLE = Usage(input_tokens=1204, cached_tokens=1024, output_tokens=812, reason
         (Decimal("0"), "$0.000000"),
         (Decimal("1.33375"), "$1.333750"),
         (Decimal("1234.5"), "$1,234.500000"),
-        (None, "$?"),
+        (None, "unpriced"),
     ],
 )
 def test_usd(amount, text):
@@ -98,7 +98,7 @@ def test_summary_line(kwargs, price, line):
 
 def test_summary_line_unknown_price_and_zero_time():
     assert summary_line("gpt-9", Usage(10, 0, 5, 0), None, 0.0) == (
-        "gpt-9 · in 10 (0 cached) · out 5 (0 reasoning) · $? · 0.0 s · 0 tok/s"
+        "gpt-9 · in 10 (0 cached) · out 5 (0 reasoning) · unpriced · 0.0 s · 0 tok/s"
     )
 
 

@@ -93,6 +93,7 @@ def listing(cat: catalog.Catalog, remote: list[dict[str, Any]] | None, today: da
                 "price_unconfirmed": model.is_unconfirmed("prices.standard"),
                 "user_fields": sorted(model.user_fields),
                 "available": (r is not None) if remote is not None else None,
+                "owned_by": r.get("owned_by") if r else None,
             }
         )
     for m in extra:
