@@ -36,7 +36,8 @@ MODELS = [
     {"id": "o4-mini", "object": "model", "created": 1744225351, "owned_by": "system"},
     {"id": "o4-mini-2025-04-16", "object": "model", "created": 1744133301, "owned_by": "system"},
     {"id": "gpt-4.1-mini", "object": "model", "created": 1744318173, "owned_by": "system"},
-    {"id": "o3", "object": "model", "created": 1744225308, "owned_by": "system"},
+    {"id": "o3", "object": "model", "created": 1744225308, "owned_by": "system", "shutdown_date": "2026-12-11"},
+    {"id": "gpt-5-mini", "object": "model", "created": 1754425928, "owned_by": "system", "shutdown_date": None},
 ]
 
 
@@ -218,6 +219,12 @@ class Emulator:
             self.responses: dict[str, dict[str, Any]] = {}
             self.limiter: RateLimiter | None = None
             self.clock = Clock()
+            # models the API no longer serves: responses/chat answer 404 model_not_found
+            self.retired: set[str] = set()
+            # an Azure-style server: the key in this header (not Authorization: Bearer),
+            # and these query parameters on every request
+            self.auth_header = "Authorization"
+            self.required_query: dict[str, str] = {}
         if hasattr(self, "files"):
             emulator_batch.reset_state(self)
         if hasattr(self, "ft_jobs") or hasattr(self, "ft_timing"):
@@ -337,8 +344,19 @@ class Emulator:
         self._send(h, reply.status, data, request_id, {"Content-Type": "application/json", **reply.headers})
 
     def _dispatch(self, h: BaseHTTPRequestHandler, path: str, body: bytes) -> Reply:
-        auth = h.headers.get("Authorization", "")
-        key = auth.removeprefix("Bearer ").strip()
+        if self.auth_header == "Authorization":
+            key = h.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        else:
+            key = (h.headers.get(self.auth_header) or "").strip()
+            if h.headers.get("Authorization"):
+                return api_error(401, "Send the key in the api-key header, not Authorization.", "invalid_request_error", "invalid_api_key")
+        if self.required_query:
+            from urllib.parse import parse_qs, urlsplit
+
+            query = {k: v[-1] for k, v in parse_qs(urlsplit(h.path).query).items()}
+            for name, value in self.required_query.items():
+                if query.get(name) != value:
+                    return api_error(400, f"Missing or wrong query parameter {name} (expected {value}).", "invalid_request_error", param=name)
         if key not in self.keys:
             # Like the real API, the message names the key (the real one masks most
             # of it; this one does not, so tests can prove o4 redacts it).
@@ -428,9 +446,15 @@ class Emulator:
     def _rl_headers(self) -> dict[str, str]:
         return self.limiter.headers() if self.limiter else {}
 
+    def _retired(self, body: dict[str, Any]) -> Reply | None:
+        model = body.get("model")
+        if model in self.retired:
+            return api_error(404, f"The model `{model}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
+        return None
+
     def create_response(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
         body = payload or {}
-        refused = self._limited(body, chat=False)
+        refused = self._retired(body) or self._limited(body, chat=False)
         if refused:
             return refused
         prev = body.get("previous_response_id")
@@ -451,7 +475,7 @@ class Emulator:
 
     def create_chat(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
         body = payload or {}
-        refused = self._limited(body, chat=True)
+        refused = self._retired(body) or self._limited(body, chat=True)
         if refused:
             return refused
         script = self._script()

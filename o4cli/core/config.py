@@ -117,6 +117,32 @@ def _env_name(value: Any) -> str:
     return value
 
 
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_OWN_HEADERS = {"authorization", "api-key", "openai-organization", "openai-project", "user-agent"}
+
+
+def _str_table(what: str, *, headers: bool = False) -> Callable[[Any], dict[str, str]]:
+    """A table of names to strings (``headers``, ``query``, ``deployments``): in the file
+    only, as ``[profiles.NAME.headers]``."""
+
+    def check(value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a table of {what} (write it in the file: [profiles.NAME.KEY])")
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            if not isinstance(v, str) or any(_control_or_space(c) and c != " " for c in v):
+                raise ValueError(f"{k}: must be a string without control characters")
+            if headers:
+                if not _HEADER_NAME.match(k):
+                    raise ValueError(f"{k!r} is not a valid header name")
+                if k.lower() in _OWN_HEADERS:
+                    raise ValueError(f"{k}: o4 sets this header itself (auth, organization, project)")
+            out[str(k)] = v
+        return out
+
+    return check
+
+
 # Every key a profile may hold, with the check its value must pass.
 PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "base_url": _url,
@@ -130,6 +156,12 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "tier": _int_range(1, 5),
     "timeout": _seconds,
     "max_retries": _int_range(0, 10),
+    # compatible servers (Azure OpenAI v1, proxies): how the key is sent, fixed headers and
+    # query parameters, and o4's model names -> the server's deployment names
+    "auth": _choice("bearer", "api-key"),
+    "headers": _str_table("header names to values", headers=True),
+    "query": _str_table("query parameters to values"),
+    "deployments": _str_table("model names to deployment names"),
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -141,6 +173,7 @@ DEFAULTS: dict[str, Any] = {
     "tier": 1,
     "timeout": 600.0,
     "max_retries": 2,
+    "auth": "bearer",
 }
 
 
@@ -208,7 +241,15 @@ class Settings:
     tier: int = DEFAULTS["tier"]
     timeout: float = DEFAULTS["timeout"]
     max_retries: int = DEFAULTS["max_retries"]
+    auth: str = DEFAULTS["auth"]
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    deployments: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def deployment(self, model: str) -> str:
+        """The name the server knows ``model`` by (``deployments``; itself when unmapped)."""
+        return self.deployments.get(model, model)
 
     def require_key(self) -> str:
         """The API key, or a ConfigError that says how to provide one."""
@@ -245,10 +286,18 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "api_key":
                 value = redact(value) or None
+            elif f.name == "headers":
+                value = {k: redact(v) if _secret_header(k) else v for k, v in value.items()}
             elif isinstance(value, Path):
                 value = str(value)
             out[f.name] = value
         return out
+
+
+def _secret_header(name: str) -> bool:
+    """A header whose value is a credential (shown redacted, like the key)."""
+    n = name.lower()
+    return any(w in n for w in ("key", "token", "secret", "auth", "password", "signature", "cookie"))
 
 
 # ---------------------------------------------------------------- the file

@@ -126,7 +126,7 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
         extra=extra,
     )
     model_entry = req.check_model_rules(opts, images=len(prompt.images))
-    body = req.build_body(prompt, opts)
+    body = _deployed(settings, req.build_body(prompt, opts))
     plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback)
     if o.dry_run:
         plan.input  # noqa: B018 - a dry run shows the count: make it now
@@ -170,7 +170,7 @@ def _call(
             raise
         rt.notice("flex has no capacity now; sending again at the standard tier (standard price)")
         standard = replace(opts, flex=False)
-        return _send(rt, req.build_body(prompt, standard), standard, o.streaming, display)
+        return _send(rt, _deployed(rt.settings, req.build_body(prompt, standard)), standard, o.streaming, display)
     except ApiError as exc:
         if o.streaming and exc.status == 400 and exc.param == "stream":
             rt.notice(f"streaming refused ({exc.message}); asking once without streaming")
@@ -181,6 +181,13 @@ def _call(
             body = {**body, "reasoning": {k: v for k, v in body["reasoning"].items() if k != "summary"}}
             return _send(rt, body, opts, o.streaming, display)
         raise
+
+
+def _deployed(settings: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with the model named as the server knows it (a profile's ``deployments``:
+    Azure OpenAI serves a model under the name of its deployment)."""
+    name = settings.deployment(body["model"])
+    return body if name == body["model"] else {**body, "model": name}
 
 
 def flex_capacity(exc: ApiError) -> bool:

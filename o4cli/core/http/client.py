@@ -19,19 +19,22 @@ def user_agent() -> str:
 
 
 def auth_headers(settings: Settings) -> dict[str, str]:
-    """Authorization, organization, project and user agent.
+    """Authorization (``Bearer``, or the ``api-key`` header of Azure OpenAI with ``auth =
+    "api-key"``), organization, project, user agent and the profile's fixed ``headers``.
 
     The key is required here, not earlier, so commands that never reach the
     network (``--dry-run``, ``models show``) work without one."""
-    headers = {
-        "Authorization": f"Bearer {settings.require_key()}",
-        "User-Agent": user_agent(),
-        "Accept": "application/json",
-    }
+    key = settings.require_key()
+    headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+    if settings.auth == "api-key":
+        headers["api-key"] = key
+    else:
+        headers["Authorization"] = f"Bearer {key}"
     if settings.organization:
         headers["OpenAI-Organization"] = settings.organization
     if settings.project:
         headers["OpenAI-Project"] = settings.project
+    headers.update(settings.headers)
     return headers
 
 
@@ -48,6 +51,7 @@ def build_client(settings: Settings, transport: httpx.BaseTransport | None = Non
     return httpx.Client(
         base_url=base_url(settings),
         headers=auth_headers(settings),
+        params=settings.query or None,
         timeout=timeout(settings),
         transport=transport,
         follow_redirects=False,
@@ -62,6 +66,7 @@ def build_async_client(
     return httpx.AsyncClient(
         base_url=base_url(settings),
         headers=auth_headers(settings),
+        params=settings.query or None,
         timeout=timeout(settings),
         limits=limits,
         transport=transport,
