@@ -169,7 +169,13 @@ class _OpenAPIRequest:
         path = split.path or "/"
         if not (path == SPEC_PATH_PREFIX or path.startswith(SPEC_PATH_PREFIX + "/")):
             path = SPEC_PATH_PREFIX + (path if path.startswith("/") else "/" + path)
-        headers = Headers(list(req.headers.items()))
+        items = list(req.headers.items())
+        names = {k.lower() for k, _ in items}
+        if "api-key" in names and "authorization" not in names:
+            # Azure OpenAI's v1 API takes the same bodies with the key in `api-key`: check
+            # the request as the spec's Bearer form of it.
+            items.append(("Authorization", "Bearer " + next(v for k, v in items if k.lower() == "api-key")))
+        headers = Headers(items)
         self.host_url = SPEC_HOST_URL
         self.path = path
         self.method = req.method.lower()

@@ -127,7 +127,7 @@ def response_object(rid: str, script: Script, body: dict[str, Any], text: str, s
         "object": "response",
         "created_at": int(time.time()),
         "status": status,
-        "model": "o4-mini-2025-04-16",
+        "model": served_model(body),
         "output": output,
         "error": (script.error or {"code": "server_error", "message": "The model failed."}) if status == "failed" else None,
         "incomplete_details": {"reason": script.incomplete_reason} if status == "incomplete" else None,
@@ -177,13 +177,20 @@ def response_events(rid: str, script: Script, body: dict[str, Any], text: str) -
 # --------------------------------------------------------------- Chat
 
 
+def served_model(body: dict[str, Any]) -> str:
+    """The model an answer names, as the API does: the snapshot an alias points at
+    (o4-mini answers as o4-mini-2025-04-16), any other name as asked."""
+    model = body.get("model") or "o4-mini"
+    return "o4-mini-2025-04-16" if model == "o4-mini" else str(model)
+
+
 def chat_object(cid: str, script: Script, body: dict[str, Any], text: str) -> dict[str, Any]:
     c = _counts(script, body, text, chat=True)
     return {
         "id": cid,
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": "o4-mini-2025-04-16",
+        "model": served_model(body),
         "choices": [
             {
                 "index": 0,
@@ -197,7 +204,7 @@ def chat_object(cid: str, script: Script, body: dict[str, Any], text: str) -> di
 
 
 def chat_chunks(cid: str, script: Script, body: dict[str, Any], text: str) -> list[dict[str, Any]]:
-    base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": "o4-mini-2025-04-16", "service_tier": "default"}
+    base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": served_model(body), "service_tier": "default"}
     chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}], "usage": None}]
     for i in range(0, len(text), script.chunk):
         chunks.append({**base, "choices": [{"index": 0, "delta": {"content": text[i : i + script.chunk]}, "finish_reason": None}], "usage": None})
