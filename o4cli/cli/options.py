@@ -195,7 +195,12 @@ ModelOpt = Annotated[
 ]
 EffortOpt = Annotated[
     Optional[Effort],
-    typer.Option("--effort", "-e", help="Reasoning effort; the model's catalog entry says which it takes (default: the profile's, medium).", show_default=False),
+    typer.Option(
+        "--effort",
+        "-e",
+        help="Reasoning effort; the model's catalog entry says which it takes (default: the profile's, medium).",
+        show_default=False,
+    ),
 ]
 SystemOpt = Annotated[
     Optional[str],

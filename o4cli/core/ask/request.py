@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from o4cli.core import catalog, jsonload
+from o4cli.core import tokens as tokens_mod
 from o4cli.core.ask.prompt import Prompt
 from o4cli.core.cost import format_usd, worst_case
 from o4cli.core.errors import BudgetError, UsageError
-from o4cli.core import tokens as tokens_mod
 from o4cli.core.tokens import Estimate, estimate_prompt
 
 RESPONSES = "responses"
@@ -315,9 +315,10 @@ def plan(
     price = catalog.price_for(opts.model, pricing)
     if max_cost is not None and price is None:
         raise UsageError(
-            f"--max-cost: o4 has no {pricing} price for '{opts.model}', so it cannot promise a ceiling; nothing was sent",
-            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(opts.model)}\".prices]; README 'Models'),"
-            " or drop --max-cost",
+            f"--max-cost: o4 has no {pricing} price for '{opts.model}', so it cannot promise a ceiling; "
+            "nothing was sent",
+            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(opts.model)}\".prices]; "
+            "README 'Models'), or drop --max-cost",
         )
     budget = opts.max_output if opts.max_output is not None else (model.max_output if model else None)
     p = Plan(lambda: count_prompt(prompt, model), budget, price, pricing)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from o4cli.core import catalog, jsonload
-from o4cli.core.tokens import body_text, count_body
 from o4cli.core.ask import request
 from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
 from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
+from o4cli.core.tokens import body_text, count_body
 
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file

@@ -140,7 +140,8 @@ def check_budget(plan: Plan, budget: Decimal | None) -> None:
     prep = plan.prep
     if plan.worst_cost is None:
         raise UsageError(
-            f"--max-cost: o4 has no batch price for '{prep.model}', so it cannot promise a ceiling; nothing was uploaded",
+            f"--max-cost: o4 has no batch price for '{prep.model}', so it cannot promise a ceiling; "
+            "nothing was uploaded",
             hint=f"give its prices in models.toml ([models.\"{catalog.canonical(prep.model or '')}\".prices.batch];"
             " README 'Models'), or drop --max-cost",
         )

@@ -111,8 +111,9 @@ def resolve_model(model: str | None) -> str:
     if not model:
         return DEFAULT_MODEL
     entry = catalog.find(model)
-    aliases = (entry.id, *entry.aliases) if entry else ()
-    return entry.snapshot if entry and entry.snapshot and not catalog.is_fine_tuned(model) and model in aliases else model
+    if entry is None or not entry.snapshot or catalog.is_fine_tuned(model):
+        return model
+    return entry.snapshot if model in (entry.id, *entry.aliases) else model
 
 
 def default_method(model: str) -> str:
