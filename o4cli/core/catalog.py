@@ -201,14 +201,15 @@ def _builtin() -> dict[str, Any]:
 
 
 def _read_user(path: Path) -> dict[str, Any] | None:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    """The user's file as TOML (read as the config file is: type and size checked first)."""
+    from o4cli.core.config import MAX_CONFIG_BYTES
+    from o4cli.core.files import read_capped
+
+    if not path.exists():
         return None
-    except OSError as exc:
-        raise UsageError(f"model catalog {path} cannot be read: {exc.strerror}") from None
+    raw = read_capped(f"model catalog {path}", path, MAX_CONFIG_BYTES, "too large for a model catalog")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise UsageError(f"model catalog {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
