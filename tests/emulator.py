@@ -7,6 +7,7 @@ checks each against OpenAI's OpenAPI spec), and injects faults on demand::
     emu.fault(status=429, headers={"Retry-After": "1"})   # next request gets a 429
     emu.fault(garbage=True, times=2)                       # two bodies that are not JSON
     emu.fault(delay=3.0, path="/v1/models")                # a slow answer
+    emu.fault(cut_after=3, path="/v1/responses", times=2)  # two streams cut mid-way
 
 Faults are consumed in order by the requests they match (method and path prefix).
 A delayed request still waiting when ``reset()`` is called (the next test) is dropped
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests import emulator_batch, emulator_finetune, fake_llm
+from tests import emulator_background, emulator_batch, emulator_finetune, fake_llm
 from tests.contract import RecordedRequest
 from tests.fake_llm import Script
 
@@ -50,6 +51,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     garbage: bool = False
     delay: float = 0.0
+    cut_after: int | None = None  # a stream: close the connection after N text deltas
     times: int = 1
     method: str | None = None
     path: str | None = None
@@ -203,6 +205,7 @@ class Emulator:
         self.route("POST", r"/v1/chat/completions", self.create_chat)
         emulator_batch.install(self)  # files and batches
         emulator_finetune.install(self)  # fine-tuning jobs, events, checkpoints, graders
+        emulator_background.install(self)  # background responses: GET, cancel, resumed streams
         self.server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- control
@@ -229,6 +232,8 @@ class Emulator:
             emulator_batch.reset_state(self)
         if hasattr(self, "ft_jobs") or hasattr(self, "ft_timing"):
             emulator_finetune.reset_state(self)
+        if hasattr(self, "background"):
+            emulator_background.reset_state(self)
 
     def fault(self, **kwargs: Any) -> Fault:
         f = Fault(**kwargs)
@@ -339,7 +344,7 @@ class Emulator:
         else:
             reply = self._dispatch(h, bare, body)
         if isinstance(reply, Stream):
-            return self._send_stream(h, reply, request_id)
+            return self._send_stream(h, reply, request_id, cut_after=fault.cut_after if fault else None)
         data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
         self._send(h, reply.status, data, request_id, {"Content-Type": "application/json", **reply.headers})
 
@@ -388,10 +393,12 @@ class Emulator:
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _send_stream(self, h: BaseHTTPRequestHandler, stream: Stream, request_id: str) -> None:
-        """Server-Sent Events, chunked; after ``cut_after`` text deltas the connection drops
-        (no terminating chunk), after ``end_after`` the stream ends cleanly but unfinished."""
+    def _send_stream(self, h: BaseHTTPRequestHandler, stream: Stream, request_id: str, cut_after: int | None = None) -> None:
+        """Server-Sent Events, chunked; after ``cut_after`` text deltas (the fault's, else the
+        script's) the connection drops (no terminating chunk), after ``end_after`` the stream
+        ends cleanly but unfinished."""
         script = stream.script
+        cut = cut_after if cut_after is not None else script.cut_after
         try:
             h.send_response(200)
             h.send_header("Content-Type", "text/event-stream")
@@ -400,7 +407,7 @@ class Emulator:
             h.end_headers()
             deltas = 0
             for event in stream.events:
-                if script.cut_after is not None and deltas >= script.cut_after:
+                if cut is not None and deltas >= cut:
                     h.wfile.flush()
                     h.close_connection = True
                     h.connection.shutdown(2)  # mid-stream: no terminating chunk
@@ -463,6 +470,8 @@ class Emulator:
         script = self._script()
         rid = self.next_id("resp_")
         text = fake_llm.answer_text(script, body, chat=False)
+        if body.get("background"):
+            return emulator_background.create(self, body, script, rid, text)
         obj = fake_llm.response_object(rid, script, body, text)
         self.responses[rid] = obj
         if body.get("stream"):

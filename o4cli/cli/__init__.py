@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from o4cli.cli import ask as ask_cmd
+from o4cli.cli import background as background_cmd
 from o4cli.cli import batch as batch_cmd
 from o4cli.cli import config as config_cmd
 from o4cli.cli import finetune as finetune_cmd
@@ -56,6 +57,7 @@ def root(
 
 
 ask_cmd.register(app)
+background_cmd.register(app)
 app.add_typer(batch_cmd.app, name="batch")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(finetune_cmd.app, name="finetune")

@@ -31,7 +31,9 @@ under its name. The token and cost summary goes to stderr; stdout is the answer.
 STREAM_HELP = """Send one prompt and print the answer as it is written.
 
 On a terminal the markdown renders live and the reasoning summary shows dimmed;
-piped, the raw text is flushed as it arrives. Ctrl-C keeps what arrived (exit 130)."""
+piped, the raw text is flushed as it arrives. Ctrl-C keeps what arrived (exit 130).
+With --resumable (or the profile's resumable = true) the call runs in background
+mode and a dropped connection is resumed where it stopped."""
 
 ListOpt = Optional[list[str]]
 
@@ -104,6 +106,21 @@ def run(
     ] = None,
     max_cost: MaxCostOpt = None,
     dry_run: DryRunOpt = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Run it on the server: print its id and exit; `o4 wait ID` gives the answer (Responses API).",
+        ),
+    ] = False,
+    resumable: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--resumable/--no-resumable",
+            help="stream: background mode, resumed after a dropped connection (default: the profile's resumable).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from o4cli.core.ask import session
 
@@ -125,15 +142,22 @@ def run(
         params=(*(param or ()), *(option or ())),
         max_cost=max_cost,
         dry_run=dry_run,
+        background=background,
+        resumable=resumable,
     )
-    result = session.run(app, opts, lambda streaming: _display(app, streaming))
+    result = session.run(app, opts, lambda streaming: display(app, streaming))
     if isinstance(result, session.DryRun):
         _show_dry_run(app, result)
+    elif isinstance(result, session.AskResult):
+        show(app, result)
     else:
-        _show(app, result)
+        from o4cli.cli.background import show_submitted
+
+        show_submitted(app, result)
 
 
-def _display(app, streaming: bool):  # noqa: ANN001, ANN202
+def display(app, streaming: bool):  # noqa: ANN001, ANN202
+    """The view of an answer while it arrives: a live stream, or a spinner."""
     from o4cli.render.answer import StreamView, Waiting
 
     if streaming:
@@ -162,15 +186,21 @@ def _show_dry_run(app, dry) -> None:  # noqa: ANN001
     app.out.json(documents.dry_run(dry)) if app.json else view.dry_run(app.out, dry)
 
 
-def _show(app, r) -> None:  # noqa: ANN001
-    """The answer (unless it streamed), the summary line, then the error it ended with."""
+def show(app, r) -> None:  # noqa: ANN001
+    """The answer (unless it streamed), the summary line, then the error it ended with
+    (``o4 wait`` shows its answers with this too). A background call that goes on gets a
+    line saying how to get its answer, and after Ctrl-C the choice to cancel it."""
     from o4cli.core.documents import ask as documents
     from o4cli.render import answer as view
 
     if r.answer.reader_gone:
         raise BrokenPipeError  # main() exits quietly; the row is written
     app.out.json(documents.answer(r)) if app.json else view.result(app.out, r)
-    if not app.quiet:
+    if r.running:
+        from o4cli.cli.background import after_running
+
+        after_running(app, r)
+    elif not app.quiet:
         view.summary(app.out, r)
     if r.error is not None:
         raise r.error

@@ -110,6 +110,14 @@ def _seconds(value: Any) -> float:
     return float(value)
 
 
+def _bool(value: Any) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _env_name(value: Any) -> str:
     value = _str(value)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
@@ -156,6 +164,7 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "tier": _int_range(1, 5),
     "timeout": _seconds,
     "max_retries": _int_range(0, 10),
+    "resumable": _bool,  # o4 stream in background mode, resumed after a cut
     # compatible servers (Azure OpenAI v1, proxies): how the key is sent, fixed headers and
     # query parameters, and o4's model names -> the server's deployment names
     "auth": _choice("bearer", "api-key"),
@@ -173,6 +182,7 @@ DEFAULTS: dict[str, Any] = {
     "tier": 1,
     "timeout": 600.0,
     "max_retries": 2,
+    "resumable": False,
     "auth": "bearer",
 }
 
@@ -245,6 +255,7 @@ class Settings:
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
     deployments: dict[str, str] = field(default_factory=dict)
+    resumable: bool = DEFAULTS["resumable"]  # `o4 stream` in background mode, resuming after a cut
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def deployment(self, model: str) -> str:

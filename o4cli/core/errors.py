@@ -10,6 +10,7 @@
     ├── NetworkError    (5)  connection failure or timeout after retries
     ├── LedgerError     (1)  the local ledger cannot be opened or written
     ├── BudgetError     (6)  a --max-cost guard refused to send
+    ├── WaitTimeout   (124)  ``o4 wait --timeout`` ran out; the call is still running
     └── Interrupted   (130)  Ctrl-C; what had arrived was kept
 
 Only ``o4cli.__main__.main`` turns these into exit codes.
@@ -30,6 +31,7 @@ class ExitCode(IntEnum):
     RATE_LIMIT = 4
     NETWORK = 5
     BUDGET = 6
+    TIMEOUT = 124  # as GNU timeout(1): the wait ran out, the work goes on
     INTERRUPTED = 130
 
 
@@ -41,6 +43,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.RATE_LIMIT: "rate limit or quota still hit after retries (429), or a 429 no wait can cure",
     ExitCode.NETWORK: "network, timeout or server error still failing after retries (5xx)",
     ExitCode.BUDGET: "a budget guard (--max-cost) refused to send",
+    ExitCode.TIMEOUT: "o4 wait --timeout ran out; the background call is still running",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what had arrived is kept",
 }
 
@@ -103,7 +106,7 @@ class ApiError(O4Error):
         """One line: status, type, code, param, message and request id."""
         head = " ".join(str(p) for p in (self.status, self.type) if p)
         extra = ", ".join(p for p in (self.code, f"param {self.param}" if self.param else None) if p)
-        text = f"{head} ({extra})" if extra else head
+        text = f"{head} ({extra})" if head and extra else head or extra
         text = f"{text}: {self.message}" if text else self.message
         if self.request_id:
             text += f" [request {self.request_id}]"
@@ -120,6 +123,10 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     exit_code = ExitCode.NETWORK
+
+
+class WaitTimeout(O4Error):
+    exit_code = ExitCode.TIMEOUT
 
 
 class Interrupted(O4Error):

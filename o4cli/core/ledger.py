@@ -332,6 +332,33 @@ class Ledger:
             args.append(json.dumps(merged))
         self._write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
 
+    def finish_job(
+        self, job_id: int, *, status: str, pending: tuple[str, ...], cost_usd: Decimal | None, request: dict[str, Any]
+    ) -> bool:
+        """Give a job its final status and cost and append its request row, in one
+        transaction, only while the job is still ``pending``: of two processes that see the
+        end at once, one records it (True) and the other finds it done (False)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            placeholders = ",".join("?" * len(pending))
+            cur = self.db.execute(
+                f"UPDATE jobs SET status = ?, cost_usd = ?, updated_at = ? WHERE id = ? AND status IN ({placeholders})",
+                (status, _money(cost_usd), now(), job_id, *pending),
+            )
+            won = cur.rowcount == 1
+            if won:
+                self.record_request(**request, job_id=job_id)
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise LedgerError(f"cannot write to the ledger {self.path}: {exc}") from None
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        return won
+
     def job(self, job_id: int) -> Job | None:
         row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return Job.from_row(row) if row else None

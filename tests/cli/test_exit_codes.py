@@ -9,7 +9,8 @@ from tests.runner import ctrl_c_when
 
 def test_exit_code_values_are_the_design_table():
     assert {c.name: c.value for c in ExitCode} == {
-        "OK": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3, "RATE_LIMIT": 4, "NETWORK": 5, "BUDGET": 6, "INTERRUPTED": 130,
+        "OK": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3, "RATE_LIMIT": 4, "NETWORK": 5, "BUDGET": 6, "TIMEOUT": 124,
+        "INTERRUPTED": 130,
     }
 
 
@@ -42,6 +43,13 @@ def test_5_server(o4, emulator):
     o4("config", "set", "max_retries", "0")
     emulator.fault(status=503)
     assert o4("models", "list", "--remote").code == 5
+
+
+def test_124_wait_timed_out_the_call_goes_on(o4, emulator):
+    emulator.clock.freeze()  # the background call stays queued
+    rid = o4("ask", "--background", "x").stdout.strip()
+    r = o4("wait", rid, "--timeout", "0.05", "--interval", "0.01")
+    assert r.code == 124 and "it goes on running" in r.stderr
 
 
 @in_process_only

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ class Answer:
     response_id: str | None = None
     usage: Usage = field(default_factory=Usage)
     usage_known: bool = False
-    status: str = "in_progress"  # completed | incomplete | failed | cut | interrupted
+    status: str = "in_progress"  # completed | incomplete | failed | cancelled | cut | interrupted
     incomplete_reason: str | None = None
     service_tier: str | None = None
     refusal: bool = False
@@ -69,7 +69,7 @@ def read_response(body: dict[str, Any], answer: Answer | None = None) -> Answer:
     if body.get("usage"):
         a.usage, a.usage_known = Usage.from_api(body["usage"]), True
     status = body.get("status") or "completed"
-    a.status = status if status in ("completed", "incomplete", "failed") else a.status
+    a.status = status if status in ("completed", "incomplete", "failed", "cancelled") else a.status
     if status == "incomplete":
         a.incomplete_reason = (body.get("incomplete_details") or {}).get("reason")
     if status == "failed":
@@ -135,29 +135,42 @@ class Stream:
         return self._answer
 
     def deltas(self) -> Iterator[tuple[str, str]]:
-        from httpx_sse import EventSource
-
         path = ENDPOINTS[self.kind].removeprefix("/v1/")
         with self.api.stream("POST", path, json=self.body) as resp:
-            handle = self._chat if self.kind == CHAT else self._responses
-            try:
-                for sse in EventSource(resp).iter_sse():
-                    if sse.data == "[DONE]":
-                        if self._answer.status == "in_progress":
-                            self._answer.status = "completed"
-                        break
-                    try:
-                        data = jsonload.loads(sse.data)
-                    except ValueError:
-                        continue  # keep-alive comments and the like
-                    yield from handle(sse.event, data)
-                    if self._answer.status != "in_progress" and self.kind != CHAT:
-                        break
-            except httpx.TransportError as exc:
-                self._cut(f"the stream was cut: {type(exc).__name__}: {exc}")
-                return
-        if self._answer.status == "in_progress":
+            cut = yield from self.read(resp)
+        if cut:
+            self._cut(f"the stream was cut: {cut}")
+        elif self._answer.status == "in_progress":
             self._cut("the stream ended before the answer was complete")
+
+    def read(self, resp: httpx.Response) -> Generator[tuple[str, str], None, str | None]:
+        """The deltas of one connection, until the answer's end or the stream's; returns
+        why the connection broke (a transport error), or None."""
+        from httpx_sse import EventSource
+
+        handle = self._chat if self.kind == CHAT else self._responses
+        try:
+            for sse in EventSource(resp).iter_sse():
+                if sse.data == "[DONE]":
+                    if self._answer.status == "in_progress":
+                        self._answer.status = "completed"
+                    break
+                try:
+                    data = jsonload.loads(sse.data)
+                except ValueError:
+                    continue  # keep-alive comments and the like
+                if not self.accept(data):
+                    continue
+                yield from handle(sse.event, data)
+                if self._answer.status != "in_progress" and self.kind != CHAT:
+                    break
+        except httpx.TransportError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def accept(self, data: dict[str, Any]) -> bool:
+        """Whether to take this event (a resumed stream skips those it has seen)."""
+        return True
 
     def _cut(self, message: str) -> None:
         self._answer.status = "cut"
@@ -178,7 +191,7 @@ class Stream:
         elif kind == "response.reasoning_summary_part.done":
             a.summary += "\n\n"
             yield "summary", "\n\n"
-        elif kind in ("response.created", "response.in_progress"):
+        elif kind in ("response.created", "response.queued", "response.in_progress"):
             resp = data.get("response") or {}
             a.response_id = resp.get("id") or a.response_id
             a.model = resp.get("model") or a.model

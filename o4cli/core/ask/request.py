@@ -36,6 +36,7 @@ class Options:
     previous_response_id: str | None = None
     stream: bool = False
     summary: bool = False  # ask for a reasoning summary (Responses only)
+    background: bool = False  # run on the server, fetched later (Responses only; needs store)
     extra: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
 
 
@@ -110,7 +111,7 @@ OWNED = {
     "reasoning.effort": "-e/--effort",
     "response_format": "--schema",
     "text.format": "--schema",
-    "background": "a later o4 (background calls are not supported yet)",
+    "background": "--background (or `o4 stream --resumable`)",
 }
 
 
@@ -128,6 +129,9 @@ def check_model_rules(opts: Options, *, images: int = 0) -> catalog.Model | None
     efforts, verbosity, output above its maximum, images it cannot see, an API it lacks.
     A model o4 does not know is sent as it is (its own server decides)."""
     check_owned(opts.extra)
+    if opts.background and opts.extra.get("store") is False:
+        # The background guide: "Background sampling requires store=true".
+        raise UsageError("--param store=false: a background call needs store=true (the API keeps it to be fetched)")
     model = catalog.find(opts.model)
     if model is None:
         return None
@@ -216,6 +220,9 @@ def _responses_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
         body["service_tier"] = "flex"
     if opts.stream:
         body["stream"] = True
+    if opts.background:
+        body["background"] = True
+        body["store"] = True
     return body
 
 

@@ -13,18 +13,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from o4cli.core import catalog, lifecycle
+from o4cli.core.ask import outcome
 from o4cli.core.ask import prompt as prompt_mod
 from o4cli.core.ask import request as req
 from o4cli.core.ask import schema as schema_mod
 from o4cli.core.ask.answer import Answer
-from o4cli.core.cost import Usage, call_cost, parse_usd
+from o4cli.core.cost import Usage, parse_usd
 from o4cli.core.errors import ApiError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.ledger import record
 from o4cli.core.runtime import Runtime
 from o4cli.core.tokens import count_text
+
+if TYPE_CHECKING:
+    from o4cli.core.background.submit import Submitted
 
 
 class Display(Protocol):
@@ -55,6 +59,8 @@ class AskOptions:
     params: tuple[str, ...] = ()  # --param KEY=VALUE
     max_cost: str | None = None
     dry_run: bool = False
+    background: bool = False  # --background: send it to run on the server, keep and return its id
+    resumable: bool | None = None  # stream --resumable / --no-resumable; None: the profile's
 
     @property
     def streaming(self) -> bool:
@@ -82,14 +88,17 @@ class AskResult:
     seconds: float
     schema: bool
     error: O4Error | None = None
+    running: str | None = None  # a background call that goes on (cut or interrupted): `o4 wait` it
 
     @property
     def model(self) -> str:
         return self.answer.model or self.request.model
 
 
-def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskResult | DryRun:
-    """Check, send (unless a dry run), price, record; ``display(streaming)`` makes the view."""
+def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskResult | DryRun | Submitted:
+    """Check, send (unless a dry run), price, record; ``display(streaming)`` makes the view.
+    ``--background`` returns what was submitted; a resumable stream is a background call
+    streamed, resumed after cuts, and settled like one."""
     settings = rt.settings
     budget = parse_usd(o.max_cost) if o.max_cost is not None else None
     if o.flex_fallback and not o.flex:
@@ -101,6 +110,7 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
             "--continue/--cid need the Responses API: Chat Completions keeps no conversation state",
             hint="drop --api chat (or set the profile's api to responses)",
         )
+    resumable = _resumable(o, settings.resumable, settings.api)
     prompt = prompt_mod.build(
         list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail
     )
@@ -123,6 +133,7 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
         previous_response_id=previous,
         stream=o.streaming,
         summary=o.streaming and settings.api == req.RESPONSES,
+        background=o.background or resumable,
         extra=extra,
     )
     model_entry = req.check_model_rules(opts, images=len(prompt.images))
@@ -150,7 +161,33 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
         stop = Interrupted("interrupted before the answer arrived; nothing was printed")
         _record_failure(rt, o.command, opts, stop, time.monotonic() - started, status="interrupted")
         raise stop from None
+    if not isinstance(answer, Answer):
+        return answer  # --background: what was submitted
+    if opts.background and answer.response_id:
+        return _finish_background(rt, answer, opts, started)
     return _finish(rt, o.command, answer, opts, plan, started, schema=opts.schema is not None)
+
+
+def _resumable(o: AskOptions, default: bool, api: str) -> bool:
+    """Whether this is a resumable stream: ``--resumable``, else the profile's ``resumable``
+    (which a Chat Completions profile cannot use: it streams as usual)."""
+    if o.resumable and not o.streaming:
+        raise UsageError(
+            "--resumable goes with o4 stream",
+            hint="o4 ask --background, then o4 wait, survives a dropped connection too",
+        )
+    if o.background and o.resumable:
+        raise UsageError(
+            "give --background or --resumable, not both", hint="o4 wait --stream resumes a background call"
+        )
+    wanted = o.streaming and not o.background and (default if o.resumable is None else o.resumable)
+    if (o.background or o.resumable) and api == req.CHAT:
+        flag = "--background" if o.background else "--resumable"
+        raise UsageError(
+            f"{flag} needs the Responses API: Chat Completions has no background mode",
+            hint="drop --api chat (or set the profile's api to responses)",
+        )
+    return bool(wanted) and api != req.CHAT
 
 
 # ------------------------------------------------------------------ sending
@@ -158,10 +195,10 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
 
 def _call(
     rt: Runtime, body: dict[str, Any], opts: req.Options, prompt: Any, o: AskOptions, display: Callable[[bool], Display]
-) -> Answer:
+) -> Answer | Submitted:
     """Send, with the fallbacks the API's refusals allow (no streaming, no flex)."""
     try:
-        return _send(rt, body, opts, o.streaming, display)
+        return _send(rt, body, opts, o, o.streaming, display)
     except RateLimitError as exc:
         if not opts.flex or not flex_capacity(exc):
             raise
@@ -170,16 +207,19 @@ def _call(
             raise
         rt.notice("flex has no capacity now; sending again at the standard tier (standard price)")
         standard = replace(opts, flex=False)
-        return _send(rt, _deployed(rt.settings, req.build_body(prompt, standard)), standard, o.streaming, display)
+        return _send(rt, _deployed(rt.settings, req.build_body(prompt, standard)), standard, o, o.streaming, display)
     except ApiError as exc:
         if o.streaming and exc.status == 400 and exc.param == "stream":
+            if opts.background and not o.background:
+                exc.hint = "a resumable stream needs streaming: o4 ask --background, then o4 wait, survives cuts too"
+                raise
             rt.notice(f"streaming refused ({exc.message}); asking once without streaming")
             body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
-            return _send(rt, body, opts, False, display)
+            return _send(rt, body, opts, o, False, display)
         if exc.status == 400 and (exc.param or "").startswith("reasoning.summary"):
             rt.notice("reasoning summaries refused for this organization; asking without one")
             body = {**body, "reasoning": {k: v for k, v in body["reasoning"].items() if k != "summary"}}
-            return _send(rt, body, opts, o.streaming, display)
+            return _send(rt, body, opts, o, o.streaming, display)
         raise
 
 
@@ -197,17 +237,23 @@ def flex_capacity(exc: ApiError) -> bool:
 
 
 def _send(
-    rt: Runtime, body: dict[str, Any], opts: req.Options, streaming: bool, display: Callable[[bool], Display]
-) -> Answer:
+    rt: Runtime, body: dict[str, Any], opts: req.Options, o: AskOptions, streaming: bool,
+    display: Callable[[bool], Display],
+) -> Answer | Submitted:  # fmt: skip
     from o4cli.core.ask import answer as answer_mod
 
+    if o.background:
+        from o4cli.core.background import submit
+
+        schema = opts.schema is not None
+        return submit.create(rt, body, opts, command=o.command, streaming=streaming, schema=schema)
     view = display(streaming)
     if not streaming:
         try:
             return answer_mod.complete(rt.api, body, opts.api)
         finally:
             view.close()
-    stream = answer_mod.Stream(rt.api, body, opts.api)
+    stream = _resumable_stream(rt, body, opts, o) if opts.background else answer_mod.Stream(rt.api, body, opts.api)
     try:
         for kind, delta in stream.deltas():
             if kind == "text":
@@ -226,6 +272,19 @@ def _send(
     return stream.answer
 
 
+def _resumable_stream(rt: Runtime, body: dict[str, Any], opts: req.Options, o: AskOptions) -> Any:
+    """A background stream that resumes after cuts; its id goes to the ledger first."""
+    from o4cli.core.background import record, resume
+
+    def keep(answer: Answer, status: str) -> None:
+        schema = opts.schema is not None
+        record.add(rt, str(answer.response_id), status, opts, command=o.command, stream=True, schema=schema)
+
+    # A cut is resumed as long as it brings something new; fruitless reconnections are
+    # tried as often as any failed request (max_retries), plus the first.
+    return resume.Resumable(rt.api, body, on_id=keep, notice=rt.notice, max_idle=rt.settings.max_retries + 1)
+
+
 # ------------------------------------------------------------------ after
 
 
@@ -240,20 +299,8 @@ def _finish(
         entry = catalog.find(opts.model)
         out = count_text(answer.text + answer.summary, entry.tokenizer if entry else None)
         usage = Usage(plan.input.tokens, 0, out.tokens, 0)
-    pricing = _pricing(answer.service_tier, opts.flex)
-    price = catalog.price_for(opts.model, pricing) or catalog.price_for(answer.model or opts.model, pricing)
-    amount = call_cost(usage, price) if price else None
-
-    error: O4Error | None = answer.error
-    status = {"completed": "ok"}.get(answer.status, answer.status)
-    if answer.status == "incomplete":
-        error = incomplete_error(answer, usage, opts)
-    elif answer.status == "interrupted":
-        error = Interrupted("interrupted; what arrived was kept" + (" (on stdout)" if answer.text else ""))
-        if answer.reader_gone:
-            status = "reader closed"
-    elif answer.status == "failed" and error is None:
-        error = ApiError("the response failed")
+    pricing, amount = outcome.price(answer, usage, opts)
+    status, error = outcome.ending(answer, usage, opts)
     # The ledger first: a closed pipe or a Ctrl-C while printing must not lose the row.
     _record(
         rt, command, opts, seconds,
@@ -264,14 +311,17 @@ def _finish(
     return AskResult(answer, opts, usage, estimated, pricing, amount, seconds, schema, error)
 
 
-def _pricing(service_tier: str | None, flex: bool) -> str:
-    """The tier a call is priced at: what the API says it used (flex, priority), else
-    what was asked for."""
-    if service_tier in ("flex", "priority"):
-        return service_tier
-    if service_tier is None and flex:
-        return "flex"
-    return "standard"
+def _finish_background(rt: Runtime, answer: Answer, opts: req.Options, started: float) -> AskResult:
+    """A resumable stream's end: settled like any background call when the answer ended;
+    otherwise (cut for good, Ctrl-C, reader gone) the call goes on and ``o4 wait`` gets it."""
+    from o4cli.core.background import FINAL, record
+    from o4cli.core.background.wait import job_of
+
+    rid = str(answer.response_id)
+    seconds = time.monotonic() - started
+    if answer.status in FINAL:
+        return record.settle(rt, job_of(rt, rid), answer, seconds)
+    return record.left_running(answer, opts, seconds, rid)
 
 
 def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row: Any) -> None:
@@ -303,20 +353,4 @@ def _record_failure(
     _record(rt, command, opts, seconds, usage=Usage(), cost_usd=None, pricing=pricing, status=status, extra=extra)
 
 
-def incomplete_error(answer: Answer, usage: Usage, opts: req.Options) -> ApiError:
-    """What an incomplete answer means: the content filter, the empty-answer trap, or a cut."""
-    if answer.incomplete_reason == "content_filter":
-        return ApiError("the answer was stopped by the content filter", code="content_filter")
-    budget = opts.max_output or usage.output_tokens
-    if not answer.text.strip():
-        return ApiError(
-            f"reasoning used the whole output budget ({usage.reasoning_tokens:,} of {usage.output_tokens:,} "
-            f"output tokens were reasoning) and no answer was written; the tokens are still billed",
-            code="max_output_tokens",
-            hint=f"raise --max-output (now {budget:,}); OpenAI advises reserving about {req.RESERVE_HINT:,} tokens",
-        )
-    return ApiError(
-        f"the answer was cut at the output limit ({usage.output_tokens:,} tokens); what arrived is above",
-        code="max_output_tokens",
-        hint=f"raise --max-output (now {budget:,}) for the whole answer",
-    )
+incomplete_error = outcome.incomplete_error  # its home is core.ask.outcome
