@@ -41,6 +41,7 @@ def test_every_documented_section_is_checked():
                "batch retry", "batch run", "usage", "models list", "models show", "config show", "config profiles"}  # fmt: skip
     tables = {t for t, k in DOCS.items() if k}
     checked |= {"finetune validate", "finetune cost", "finetune create", "finetune list", "finetune status"}
+    checked |= {"ask --background", "jobs"}
     assert checked <= tables and not tables - checked, tables - checked
 
 
@@ -55,6 +56,16 @@ def test_ask_and_dry_run_and_error(o4, emulator):
     assert r.code == 1 and set(doc) == keys("error")
     assert set(doc["error"]) == {"message", "hint", "exit_code", "status", "type", "code", "param", "request_id"}
     assert doc["error"]["exit_code"] == 1 and doc["error"]["status"] == 400
+
+
+def test_background_documents(o4, emulator):
+    sub = load(o4("ask", "--background", "hi", "--json"))
+    assert set(sub) == keys("ask --background") and sub["stream"] is False
+    assert set(load(o4("stream", "--background", "hi", "--json"))) == keys("ask --background")
+    assert set(load(o4("wait", sub["id"], "--interval", "0.01", "--json"))) == keys("ask")
+    rows = load(o4("jobs", "--json"))
+    assert len(rows) == 2 and all(set(r) == keys("jobs") for r in rows)
+    assert set(load(o4("cancel", sub["id"], "--json"))) == keys("jobs")
 
 
 def test_bad_input_error_document_lists_every_problem(o4, tmp_path):
