@@ -266,6 +266,17 @@ def test_wait_stream_attaches_and_resumes(o4, emulator, env):
     assert row["command"] == "stream" and row["status"] == "ok"
 
 
+def test_wait_stream_with_a_timeout_stops_mid_answer_and_leaves_the_call_running(o4, emulator, env):
+    emulator.answer(text=LONG, delay=0.01)  # about 1.2 s of stream
+    emulator.clock.freeze()
+    rid = o4("stream", "--background", "x").stdout.strip()
+    r = o4("wait", rid, "--stream", "--timeout", "0.3")
+    assert r.code == 124, r.stderr
+    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
+    assert f"{rid} has not finished within the timeout; it goes on running" in r.stderr
+    assert ledger_rows(env) == [] and jobs(env)[0]["status"] == "queued"
+
+
 def test_wait_stream_on_a_call_submitted_without_streaming_polls(o4, emulator):
     emulator.bg_timing = {"queued": 2.0, "in_progress": 2.0}
     emulator.clock.tick_on_read = 1.0
