@@ -67,6 +67,7 @@ class Background:
     queued: float
     running: float
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    wire: list[bytes] = field(default_factory=list)  # the events as sent, encoded once
     cancelled_at: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -171,6 +172,7 @@ def create(emu: Emulator, body: dict[str, Any], script: Script, rid: str, text: 
         max(0.0, float(timing["queued"])), max(0.0, float(timing["in_progress"])),
     )  # fmt: skip
     bg.events = _events(rid, script, body, text)
+    bg.wire = [f"event: {k}\ndata: {json.dumps(d)}\n\n".encode() for k, d in bg.events]
     with emu.lock:
         emu.background[rid] = bg
         emu.responses[rid] = fake_llm.response_object(rid, script, body, text)  # previous_response_id finds it
@@ -184,10 +186,9 @@ def _stream(bg: Background, script: Script, after: int | None, *, cancelled: boo
     stream stops short of the terminal event."""
     from tests.emulator import Stream
 
-    events = [(k, d) for k, d in bg.events if after is None or d["sequence_number"] > after]
-    if cancelled:
-        events = [(k, d) for k, d in events if k not in TERMINAL]
-    return Stream(script, [f"event: {k}\ndata: {json.dumps(d)}\n\n".encode() for k, d in events])
+    start = 0 if after is None else max(0, after + 1)  # sequence numbers are the events' indexes
+    end = len(bg.events) - (1 if cancelled and bg.events[-1][0] in TERMINAL else 0)
+    return Stream(script, bg.wire[start:end])
 
 
 def _get(emu: Emulator, response_id: str, query: dict[str, str], **_: Any) -> Reply | Stream:

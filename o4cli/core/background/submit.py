@@ -9,10 +9,10 @@ bounds such a wait.)"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from o4cli.core import jsonload
 from o4cli.core.ask import request as req
 from o4cli.core.ask.answer import Answer, read_response
 from o4cli.core.background import record
@@ -73,7 +73,7 @@ def _first_event(rt: Runtime, body: dict[str, Any]) -> tuple[Answer, str]:
         try:
             for sse in EventSource(resp).iter_sse():
                 try:
-                    data = json.loads(sse.data)
+                    data = jsonload.loads(sse.data)
                 except ValueError:
                     continue
                 response = data.get("response") if isinstance(data, dict) else None
