@@ -54,7 +54,8 @@ def show(ctx: typer.Context) -> None:
         if key == "api_key" and not value:
             value = f"not set (export {s.api_key_env}=...)"
         source = s.sources.get(key)
-        rows.append((key, f"{value if value is not None else '-'}" + (f"  ({source})" if source and value else "")))
+        shown = _text(value) if value is not None else "-"
+        rows.append((key, shown + (f"  ({source})" if source and (value or value is False) else "")))
     app_ctx.out.fields(rows)
 
 
@@ -79,7 +80,12 @@ def get(ctx: typer.Context, key: KeyArg) -> None:
 
         app_ctx.out.json(documents.value(key, value, profile))
     else:
-        app_ctx.out.lines([str(value)])
+        app_ctx.out.lines([_text(value)])
+
+
+def _text(value: object) -> str:
+    """A setting as the config file spells it (``true``, not ``True``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @command(app, "set")
