@@ -73,6 +73,7 @@ def settle(rt: Runtime, job: Job | None, answer: Answer, took: float) -> AskResu
         "command": command, "profile": rt.settings.profile, "model": answer.model or opts.model,
         "endpoint": ENDPOINT, "usage": usage, "cost_usd": amount, "pricing": pricing, "status": status,
         "response_id": rid, "duration_s": round(took, 3), "extra": {"error": error.message} if error else None,
+        "unpriced": amount is None and answer.usage_known,  # billed, but o4 has no price for the model
     }  # fmt: skip
     if job_id is not None:
         record(
