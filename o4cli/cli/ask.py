@@ -121,14 +121,74 @@ def run(
             show_default=False,
         ),
     ] = None,
-) -> None:
+    tool: Annotated[
+        ListOpt,
+        typer.Option(
+            "--tool", metavar="FILE", help="Tool definitions (TOML or JSON) the model may call (repeatable).",
+            show_default=False, rich_help_panel="Tools",
+        ),
+    ] = None,
+    chain_limit: Annotated[
+        int, typer.Option("--chain-limit", metavar="N", help="At most N rounds of tool calls.", rich_help_panel="Tools")
+    ] = 5,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Run every tool call without asking.", rich_help_panel="Tools")
+    ] = False,
+    tool_calls: Annotated[
+        bool,
+        typer.Option(
+            "--tool-calls", help="Print the model's tool calls as JSON and exit 7; run nothing.",
+            rich_help_panel="Tools",
+        ),
+    ] = False,
+    tool_result: Annotated[
+        ListOpt,
+        typer.Option(
+            "--tool-result", metavar="CALL_ID=FILE|-",
+            help="A call's output, to continue the conversation after --tool-calls (repeatable).",
+            show_default=False, rich_help_panel="Tools",
+        ),
+    ] = None,
+    code_interpreter: Annotated[
+        bool, typer.Option("--code-interpreter", help="OpenAI's code interpreter (Responses API).",
+                           rich_help_panel="Tools")
+    ] = False,
+    file_search: Annotated[
+        ListOpt,
+        typer.Option(
+            "--file-search", metavar="VECTOR_STORE_ID", help="Search this vector store (repeatable).",
+            show_default=False, rich_help_panel="Tools",
+        ),
+    ] = None,
+    mcp: Annotated[
+        ListOpt,
+        typer.Option(
+            "--mcp", metavar="LABEL=URL",
+            help="A remote MCP server; its token comes from O4_MCP_<LABEL>_TOKEN (repeatable).",
+            show_default=False, rich_help_panel="Tools",
+        ),
+    ] = None,
+    mcp_allow: Annotated[
+        ListOpt,
+        typer.Option(
+            "--mcp-allow", metavar="TOOL", help="Only these MCP tools (repeatable).", show_default=False,
+            rich_help_panel="Tools",
+        ),
+    ] = None,
+) -> Optional[int]:
     from o4cli.core.ask import session
 
     app = context(ctx, flags={**model_flags(model, effort), "api": api.value if api else None})
+    tools = _tool_options(
+        app, tool, chain_limit, yes, tool_calls, tool_result, code_interpreter, file_search, mcp, mcp_allow
+    )
+    stdin_text = None
+    if not app.stdin_is_terminal() and not (tools and tools.results_stdin is not None):
+        stdin_text = _read_stdin(app)
     opts = session.AskOptions(
         command=ctx.info_name or "ask",
         words=tuple(words or ()),
-        stdin_text=None if app.stdin_is_terminal() else _read_stdin(app),
+        stdin_text=stdin_text,
         files=tuple(file or ()),
         images=tuple(image or ()),
         system=system,
@@ -137,31 +197,101 @@ def run(
         schema=schema,
         flex=flex,
         flex_fallback=flex_fallback,
-        cont=cont,
+        cont=cont or bool(tool_result and not cid),  # a tool result continues the last conversation
         cid=cid,
         params=(*(param or ()), *(option or ())),
         max_cost=max_cost,
         dry_run=dry_run,
         background=background,
         resumable=resumable,
+        tools=tools,
     )
-    result = session.run(app, opts, lambda streaming: display(app, streaming))
+    observer = _tool_view(app) if tools else None
+    silent = bool(tools and tools.hand_back)  # --tool-calls: stdout is the calls document alone
+    result = session.run(app, opts, lambda streaming: display(app, streaming, silent=silent), observer)
     if isinstance(result, session.DryRun):
         _show_dry_run(app, result)
+    elif isinstance(result, session.ChainResult):
+        return _show_chain(app, result)
     elif isinstance(result, session.AskResult):
         show(app, result)
     else:
         from o4cli.cli.background import show_submitted
 
         show_submitted(app, result)
+    return None
 
 
-def display(app, streaming: bool):  # noqa: ANN001, ANN202
-    """The view of an answer while it arrives: a live stream, or a spinner."""
+def _tool_options(app, files, limit, yes, hand_back, results, code_interpreter, stores, mcp, allow):  # noqa: ANN001, ANN202, PLR0913
+    """The tool flags, or None when none was given (the chain is then not involved)."""
+    from o4cli.core.tools.builtin import Builtins
+    from o4cli.core.tools.chain import ToolOptions
+
+    builtins = Builtins(code_interpreter, tuple(stores or ()), tuple(mcp or ()), tuple(allow or ()))
+    results = tuple(results or ())
+    piped = any(r.partition("=")[2] == "-" for r in results) and not app.stdin_is_terminal()
+    t = ToolOptions(
+        files=tuple(files or ()), builtins=builtins, chain_limit=limit, yes=yes, hand_back=hand_back,
+        results=results, results_stdin=_read_stdin(app) if piped else None,
+    )  # fmt: skip
+    if not t and (builtins.mcp_allow or limit != 5):
+        from o4cli.core.errors import UsageError
+
+        raise UsageError("--chain-limit and --mcp-allow go with --tool, --mcp or the other tool flags")
+    return t or None
+
+
+def _tool_view(app):  # noqa: ANN001, ANN202
+    """The chain's view; it can ask when stderr is a terminal and a person can answer: on
+    stdin when it is the terminal, else on the controlling terminal (``git diff | o4 ...``)."""
+    from o4cli.render import isatty
+    from o4cli.render.tools import ToolView
+
+    answers = None
+    if isatty(app.stderr):
+        if app.stdin_is_terminal():
+            answers = app.stdin
+        else:
+            try:
+                answers = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - lives as long as the run
+            except OSError:
+                answers = None  # no controlling terminal: no one to ask
+    return ToolView(app.out, answers or app.stdin, interactive=answers is not None)
+
+
+def _show_chain(app, r) -> int | None:  # noqa: ANN001
+    """A tool chain: the calls handed back (exit 7), or the answer, then the summary."""
+    from o4cli.core.documents import ask as documents
+    from o4cli.core.errors import ExitCode
+    from o4cli.render import tools as view
+
+    if r.answer.reader_gone:
+        raise BrokenPipeError
+    if r.handed_back is not None:
+        app.out.json(documents.tool_calls(r))
+        if not app.quiet:
+            view.summary(app.out, r)
+        return int(ExitCode.TOOL_CALLS)
+    if app.json:
+        app.out.json(documents.chain(r))
+    else:
+        from o4cli.render import answer as answer_view
+
+        answer_view.result(app.out, r)
+    if not app.quiet:
+        view.summary(app.out, r)
+    if r.error is not None:
+        raise r.error
+    return None
+
+
+def display(app, streaming: bool, *, silent: bool = False):  # noqa: ANN001, ANN202
+    """The view of an answer while it arrives: a live stream, or a spinner; ``silent``
+    shows nothing as it arrives (``--json``, ``--tool-calls``: stdout is a document)."""
     from o4cli.render.answer import StreamView, Waiting
 
     if streaming:
-        return StreamView(app.out, silent=app.json)
+        return StreamView(app.out, silent=app.json or silent)
     return Waiting(app.out, not app.quiet and app.out.fancy_err)
 
 

@@ -31,6 +31,7 @@ class ExitCode(IntEnum):
     RATE_LIMIT = 4
     NETWORK = 5
     BUDGET = 6
+    TOOL_CALLS = 7
     TIMEOUT = 124  # as GNU timeout(1): the wait ran out, the work goes on
     INTERRUPTED = 130
 
@@ -43,6 +44,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.RATE_LIMIT: "rate limit or quota still hit after retries (429), or a 429 no wait can cure",
     ExitCode.NETWORK: "network, timeout or server error still failing after retries (5xx)",
     ExitCode.BUDGET: "a budget guard (--max-cost) refused to send",
+    ExitCode.TOOL_CALLS: "--tool-calls: the model asked for tool calls; they are on stdout, nothing was run",
     ExitCode.TIMEOUT: "o4 wait --timeout ran out; the background call is still running",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what had arrived is kept",
 }

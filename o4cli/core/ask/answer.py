@@ -32,6 +32,8 @@ class Answer:
     streamed: bool = False  # the text was already shown as it arrived
     reader_gone: bool = False  # stdout's reader closed the pipe mid-answer
     error: O4Error | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)  # Responses: the output items, as sent
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # Chat: the message's tool_calls
 
 
 def _api_error(err: dict[str, Any] | None, default: str) -> ApiError:
@@ -52,6 +54,8 @@ def read_response(body: dict[str, Any], answer: Answer | None = None) -> Answer:
     a.model = body.get("model") or a.model
     a.service_tier = body.get("service_tier") or a.service_tier
     texts, summaries = [], []
+    if body.get("output"):
+        a.items = [item for item in body["output"] if isinstance(item, dict)]
     for item in body.get("output") or []:
         if item.get("type") == "message":
             for part in item.get("content") or []:
@@ -83,6 +87,7 @@ def read_chat(body: dict[str, Any]) -> Answer:
     choice = (body.get("choices") or [{}])[0]
     msg = choice.get("message") or {}
     a.text = msg.get("content") or ""
+    a.tool_calls = [c for c in msg.get("tool_calls") or [] if isinstance(c, dict)]
     if not a.text and msg.get("refusal"):
         a.text, a.refusal = msg["refusal"], True
     a.usage, a.usage_known = Usage.from_api(body.get("usage")), bool(body.get("usage"))
@@ -224,6 +229,8 @@ class Stream:
             a.usage, a.usage_known = Usage.from_api(data["usage"]), True
         for choice in data.get("choices") or []:
             delta = choice.get("delta") or {}
+            for part in delta.get("tool_calls") or []:
+                self._tool_call_delta(part)
             text = delta.get("content") or delta.get("refusal") or ""
             if text:
                 self._parts.append(text)
@@ -233,3 +240,15 @@ class Stream:
                 a.status = "incomplete" if finish in ("length", "content_filter") else "in_progress"
                 if finish in ("length", "content_filter"):
                     a.incomplete_reason = "max_output_tokens" if finish == "length" else finish
+
+    def _tool_call_delta(self, part: dict[str, Any]) -> None:
+        """Chat streams a call in pieces: id, type and name first, then argument fragments,
+        all under the call's ``index``."""
+        calls = self._answer.tool_calls
+        index = part.get("index", len(calls))
+        while len(calls) <= index:
+            calls.append({"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+        call, fn = calls[index], part.get("function") or {}
+        call["id"] = part.get("id") or call["id"]
+        call["function"]["name"] += fn.get("name") or ""
+        call["function"]["arguments"] += fn.get("arguments") or ""

@@ -9,9 +9,10 @@ the command hands in, notices to the runtime.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,13 +23,14 @@ from o4cli.core.ask import request as req
 from o4cli.core.ask import schema as schema_mod
 from o4cli.core.ask.answer import Answer
 from o4cli.core.cost import Usage, parse_usd
-from o4cli.core.errors import ApiError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
+from o4cli.core.errors import ApiError, BudgetError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.ledger import record
 from o4cli.core.runtime import Runtime
 from o4cli.core.tokens import count_text
 
 if TYPE_CHECKING:
     from o4cli.core.background.submit import Submitted
+    from o4cli.core.tools.chain import Observer, Step, ToolOptions
 
 
 class Display(Protocol):
@@ -61,6 +63,7 @@ class AskOptions:
     dry_run: bool = False
     background: bool = False  # --background: send it to run on the server, keep and return its id
     resumable: bool | None = None  # stream --resumable / --no-resumable; None: the profile's
+    tools: ToolOptions | None = None  # --tool, --code-interpreter, --mcp, --tool-calls ... (core/tools)
 
     @property
     def streaming(self) -> bool:
@@ -95,11 +98,28 @@ class AskResult:
         return self.answer.model or self.request.model
 
 
-def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskResult | DryRun | Submitted:
+@dataclass
+class ChainResult(AskResult):
+    """A tool chain: the last turn's answer, the whole chain's usage, cost and time."""
+
+    chain_id: str = ""
+    turns: int = 0
+    steps: list[Step] = field(default_factory=list)
+    handed_back: list[Any] | None = None  # --tool-calls: the calls the model asked for
+
+
+def run(
+    rt: Runtime, o: AskOptions, display: Callable[[bool], Display], observer: Observer | None = None
+) -> AskResult | DryRun | Submitted:
     """Check, send (unless a dry run), price, record; ``display(streaming)`` makes the view.
     ``--background`` returns what was submitted; a resumable stream is a background call
-    streamed, resumed after cuts, and settled like one."""
+    streamed, resumed after cuts, and settled like one. With tools, ``observer`` shows the
+    chain's steps and asks before each call."""
     settings = rt.settings
+    if o.tools:
+        from o4cli.core.tools import chain
+
+        chain.check(o.tools, settings.api)
     budget = parse_usd(o.max_cost) if o.max_cost is not None else None
     if o.flex_fallback and not o.flex:
         raise UsageError("--flex-fallback goes with --flex")
@@ -111,9 +131,18 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
             hint="drop --api chat (or set the profile's api to responses)",
         )
     resumable = _resumable(o, settings.resumable, settings.api)
-    prompt = prompt_mod.build(
-        list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail
-    )
+    if o.tools and (o.background or resumable):
+        if o.background or o.resumable:
+            raise UsageError(
+                "a tool chain needs o4 running while the model works: --background and --resumable do not take tools"
+            )
+        resumable = False  # the profile's resumable streams: a tool chain streams as usual
+    if o.tools and o.tools.results and not (o.words or (o.stdin_text or "").strip() or o.files or o.images):
+        prompt = prompt_mod.Prompt(text="", system=o.system)  # the tool results are the input
+    else:
+        prompt = prompt_mod.build(
+            list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail
+        )
     extra = dict(req.parse_option(p) for p in o.params)
     previous = o.cid
     if o.cont:
@@ -138,6 +167,11 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
     )
     model_entry = req.check_model_rules(opts, images=len(prompt.images))
     body = _deployed(settings, req.build_body(prompt, opts))
+    toolset = None
+    if o.tools:
+        from o4cli.core.tools import chain
+
+        toolset = chain.prepare(o.tools, opts, body, _env(rt))
     plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback)
     if o.dry_run:
         plan.input  # noqa: B018 - a dry run shows the count: make it now
@@ -148,7 +182,13 @@ def run(rt: Runtime, o: AskOptions, display: Callable[[bool], Display]) -> AskRe
         )
     if o.dry_run:
         url = f"{settings.base_url}{req.ENDPOINTS[opts.api].removeprefix('/v1')}"
+        if toolset is not None:
+            from o4cli.core.tools.builtin import redact
+
+            body = redact(body)
         return DryRun(body, url, plan, opts.api)
+    if toolset is not None:
+        return _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)
     started = time.monotonic()
     try:
         answer = _call(rt, body, opts, prompt, o, display)
@@ -190,6 +230,95 @@ def _resumable(o: AskOptions, default: bool, api: str) -> bool:
     return bool(wanted) and api != req.CHAT
 
 
+def _env(rt: Runtime) -> Mapping[str, str]:
+    """The invocation's environment (the context's, in tests), for tool commands and MCP tokens."""
+    import os
+
+    return getattr(rt, "env", None) or os.environ
+
+
+def _chain(
+    rt: Runtime, o: AskOptions, toolset: Any, body: dict[str, Any], opts: req.Options, prompt: Any,
+    plan: req.Plan, display: Callable[[bool], Display], observer: Observer | None,
+) -> ChainResult:
+    """The tool chain (core/tools/chain.py), each model turn sent, priced and recorded here."""
+    from o4cli.core.tools import chain
+
+    started = time.monotonic()
+    budget = parse_usd(o.max_cost) if o.max_cost is not None else None
+    paid: list[AskResult] = []
+
+    def send(turn_body: dict[str, Any], extra: dict[str, Any]) -> AskResult:
+        if budget is not None and paid:
+            _chain_budget(budget, paid, turn_body, plan)
+        turn_started = time.monotonic()
+        try:
+            answer = _call(rt, turn_body, opts, prompt, o, display)
+        except (ApiError, NetworkError) as exc:
+            if isinstance(exc, ApiError):
+                lifecycle.explain_not_found(rt, exc, opts.model)
+            _record_failure(rt, o.command, opts, exc, time.monotonic() - turn_started, extra=extra)
+            raise
+        except KeyboardInterrupt:
+            stop = Interrupted("interrupted before the answer arrived; the turns so far are recorded")
+            _record_failure(rt, o.command, opts, stop, time.monotonic() - turn_started, "interrupted", extra=extra)
+            raise stop from None
+        if not isinstance(answer, Answer):  # never: a chain is not sent in the background (refused above)
+            raise O4Error("internal error: a tool chain's turn came back as a background call")
+        result = _finish(rt, o.command, answer, opts, plan, turn_started, schema=opts.schema is not None, extra=extra)
+        paid.append(result)
+        return result
+
+    done = chain.run(toolset, body, opts, send, observer or _Refuse())
+    last, results = done.last, done.results
+    usage = sum((r.usage for r in results), Usage())
+    costs = [r.cost_usd for r in results]
+    total = None if any(c is None for c in costs) else sum(costs, Decimal(0))
+    return ChainResult(
+        last.answer, opts, usage, any(r.estimated for r in results), last.pricing, total,
+        time.monotonic() - started, last.schema, last.error,
+        chain_id=done.chain_id, turns=done.turns, steps=done.steps, handed_back=done.handed_back,
+    )  # fmt: skip
+
+
+def _chain_budget(budget: Decimal, done: list[AskResult], body: dict[str, Any], plan: req.Plan) -> None:
+    """--max-cost for a whole chain: before each later turn, what was spent plus that turn's
+    worst case (the last turn's input and output billed again as input, plus this request's
+    new items, and the whole output budget) must stay within the budget."""
+    from o4cli.core.cost import format_usd, worst_case
+
+    spent = sum((r.cost_usd or Decimal(0) for r in done), Decimal(0))
+    last = done[-1].usage
+    if "messages" in body:  # Chat: what this turn adds is the assistant's calls and the tool messages
+        messages = body["messages"]
+        since = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=0)
+        added: Any = messages[since:]
+    else:  # Responses: previous_response_id bills the rest; the new items are the input
+        added = body.get("input")
+    new = len(json.dumps(added)) // 3  # a generous bound (a token is about 4 characters)
+    if plan.price is None or plan.max_output is None:
+        return
+    worst = worst_case(last.input_tokens + last.output_tokens + new, plan.max_output, plan.price)
+    if spent + worst > budget:
+        raise BudgetError(
+            f"--max-cost {format_usd(budget)}: the chain has cost {format_usd(spent)} in {len(done)} turns and its "
+            f"next turn could cost up to {format_usd(worst)}; stopped before sending it",
+            hint="raise --max-cost, lower --max-output, or lower --chain-limit",
+        )
+
+
+class _Refuse:
+    """No one to ask: every call that needs a yes is refused."""
+
+    interactive = False
+
+    def confirm(self, call: Any) -> str:
+        return "n"
+
+    def step(self, step: Any) -> None:
+        pass
+
+
 # ------------------------------------------------------------------ sending
 
 
@@ -207,7 +336,9 @@ def _call(
             raise
         rt.notice("flex has no capacity now; sending again at the standard tier (standard price)")
         standard = replace(opts, flex=False)
-        return _send(rt, _deployed(rt.settings, req.build_body(prompt, standard)), standard, o, o.streaming, display)
+        # The same body without the tier (a tool chain's later turns carry more than the prompt).
+        body = {k: v for k, v in body.items() if k != "service_tier"}
+        return _send(rt, body, standard, o, o.streaming, display)
     except ApiError as exc:
         if o.streaming and exc.status == 400 and exc.param == "stream":
             if opts.background and not o.background:
@@ -289,7 +420,8 @@ def _resumable_stream(rt: Runtime, body: dict[str, Any], opts: req.Options, o: A
 
 
 def _finish(
-    rt: Runtime, command: str, answer: Answer, opts: req.Options, plan: req.Plan, started: float, *, schema: bool
+    rt: Runtime, command: str, answer: Answer, opts: req.Options, plan: req.Plan, started: float, *, schema: bool,
+    extra: dict[str, Any] | None = None,
 ) -> AskResult:
     """Price what arrived, decide the error it amounts to, record the ledger row."""
     seconds = time.monotonic() - started
@@ -305,7 +437,8 @@ def _finish(
     _record(
         rt, command, opts, seconds,
         model=answer.model or opts.model, usage=usage, cost_usd=amount, pricing=pricing, status=status,
-        response_id=answer.response_id, estimated=estimated, extra={"error": error.message} if error else None,
+        response_id=answer.response_id, estimated=estimated,
+        extra={**(extra or {}), **({"error": error.message} if error else {})} or None,
         unpriced=amount is None,
     )  # fmt: skip
     return AskResult(answer, opts, usage, estimated, pricing, amount, seconds, schema, error)
@@ -341,10 +474,12 @@ def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row:
 
 
 def _record_failure(
-    rt: Runtime, command: str, opts: req.Options, exc: O4Error, seconds: float, status: str = "error"
+    rt: Runtime, command: str, opts: req.Options, exc: O4Error, seconds: float, status: str = "error",
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """A refused or failed call is a ledger row too (no tokens billed)."""
     extra = {
+        **(extra or {}),
         "error": exc.message,
         "status": getattr(exc, "status", None),
         "request_id": getattr(exc, "request_id", None),

@@ -45,3 +45,57 @@ def dry_run(d: Any) -> dict[str, Any]:
             "worst_case_cost_usd": money(p.worst_cost),
         },
     }
+
+
+# ------------------------------------------------------------------ tools
+
+
+def chain(r: Any) -> dict[str, Any]:
+    """``ask --tool ... --json``: the answer document (usage and cost of the whole chain),
+    plus the chain's id, its model turns and every step."""
+    return {**answer(r), "chain_id": r.chain_id, "turns": r.turns, "steps": [step(s) for s in r.steps]}
+
+
+def step(s: Any) -> dict[str, Any]:
+    c = s.call
+    return {
+        "turn": s.turn,
+        "type": c.kind,
+        "call_id": c.call_id,
+        "name": c.name,
+        "server": c.server,
+        "arguments": c.arguments if c.arguments is not None else c.arguments_text,
+        "status": s.status,
+        "output": s.output,
+        "error": s.error,
+        "seconds": round(s.seconds, 3),
+        "output_bytes": s.size,
+        "turn_usage": usage(s.turn_usage),
+        "turn_cost_usd": money(s.turn_cost),
+    }
+
+
+def tool_calls(r: Any) -> dict[str, Any]:
+    """``ask --tool-calls``: the calls the model asked for, to run and answer with
+    ``--tool-result CALL_ID=FILE``."""
+    return {
+        "response_id": r.answer.response_id,
+        "api": r.request.api,
+        "model": r.model,
+        "calls": [
+            {
+                "id": s.call.call_id,
+                "type": s.call.kind,
+                "name": s.call.name,
+                "server": s.call.server,
+                "arguments": s.call.arguments,
+                "arguments_error": s.call.arguments_error,
+                "arguments_text": s.call.arguments_text,
+            }
+            for s in r.steps
+            if s.status == "handed back"
+        ],
+        "text": r.answer.text,
+        "usage": usage(r.usage, estimated=r.estimated),
+        "cost_usd": money(r.cost_usd),
+    }
