@@ -194,7 +194,7 @@ def prepare(
                     continue
                 custom_id, data, body = out
                 entry = model_entry or catalog.find(str(body.get("model") or ""))
-                problem = _rules(body, entry)
+                problem = _rules(body, entry) or _tools_problem(body, prep.endpoint)
                 if problem:
                     prep.problems.append(Problem(n, problem))
                     continue
@@ -259,6 +259,16 @@ def _rules(body: dict[str, Any], model: catalog.Model | None) -> str | None:
     if not model.accepts_images and body_text(body)[1]:
         return f"an image: {model.id} takes {' and '.join(model.input_modalities)} input only"
     return None
+
+
+def _tools_problem(body: dict[str, Any], endpoint: str | None) -> str | None:
+    """A line's ``tools``, checked as o4 checks --tool files (shapes, names, schemas)."""
+    if "tools" not in body:
+        return None
+    from o4cli.core.tools.definitions import check_tools
+
+    problems = check_tools(body["tools"], chat=endpoint == ENDPOINTS["chat"])
+    return "; ".join(f"body.{p}" for p in problems) or None
 
 
 def _check_id(n: int, custom_id: Any, seen: dict[str, int], prep: Prepared) -> bool:

@@ -113,7 +113,8 @@ def ordered(ids: Iterable[str] | None, index: dict[str, tuple[Path, int, int]]) 
 
 
 def answer_text(line: bytes) -> str:
-    """The answer in one output line (Responses or Chat body), or the error message."""
+    """The answer in one output line (Responses or Chat body), or the error message; the
+    tool calls the model asked for follow as ``[call NAME ARGUMENTS]``."""
     obj = json.loads(line)
     resp = obj.get("response") or {}
     body = resp.get("body") or {}
@@ -123,14 +124,23 @@ def answer_text(line: bytes) -> str:
         e = body["error"]
         return f"ERROR {resp.get('status_code')} {e.get('code') or e.get('type')}: {e.get('message')}"
     if "choices" in body:
-        return ((body.get("choices") or [{}])[0].get("message") or {}).get("content") or ""
-    parts = []
+        msg = (body.get("choices") or [{}])[0].get("message") or {}
+        calls = [c.get("function") or {} for c in msg.get("tool_calls") or [] if isinstance(c, dict)]
+        return _with_calls(msg.get("content") or "", calls)
+    parts, calls = [], []
     for item in body.get("output") or []:
         if item.get("type") == "message":
             for p in item.get("content") or []:
                 if p.get("type") in ("output_text", "refusal"):
                     parts.append(p.get("text") or p.get("refusal") or "")
-    return "".join(parts)
+        elif item.get("type") == "function_call":
+            calls.append(item)
+    return _with_calls("".join(parts), calls)
+
+
+def _with_calls(text: str, calls: list[dict]) -> str:
+    shown = [f"[call {c.get('name') or '?'} {' '.join(str(c.get('arguments') or '{}').split())}]" for c in calls]
+    return " ".join(x for x in (text, *shown) if x)
 
 
 def error_entry(line: bytes) -> tuple[str, str, str]:
