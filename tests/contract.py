@@ -11,7 +11,10 @@ read it correctly a few fixes are applied in memory (see ``_fix_spec``):
 * ``nullable: true`` (an OpenAPI 3.0 keyword ignored by 3.1 validators) becomes
   ``anyOf: [<schema>, {type: "null"}]``; inside query parameters it is just dropped;
 * boolean ``exclusiveMinimum``/``exclusiveMaximum`` (3.0 style) are turned into the
-  3.1 numeric form using ``minimum``/``maximum``.
+  3.1 numeric form using ``minimum``/``maximum``;
+* ``MCPApprovalResponse`` lists ``request_id`` as required, a property it does not have
+  (the SDK's ``McpApprovalResponse`` and the MCP guide send ``type``, ``approval_request_id``
+  and ``approve``): it is dropped from ``required``.
 
 Requests are validated as if sent to ``https://api.openai.com/v1/...`` (the spec's
 server). ``load_contract()`` takes about 0.5 s (YAML parse; the fixes ~15 ms,
@@ -148,6 +151,9 @@ def _fix_spec(spec: dict[str, Any]) -> dict[str, Any]:
             continue
         for item in items.values():
             _walk(item)
+    approval = components.get("schemas", {}).get("MCPApprovalResponse", {})
+    if "request_id" in approval.get("required", []) and "request_id" not in approval.get("properties", {}):
+        approval["required"] = [r for r in approval["required"] if r != "request_id"]
     return spec
 
 

@@ -220,6 +220,7 @@ class Emulator:
             self.models = [dict(m) for m in MODELS]
             self.scripts: list[Script] = []
             self.responses: dict[str, dict[str, Any]] = {}
+            self.conversations: dict[str, dict[str, Any]] = {}  # response id -> its prompt and tool rounds
             self.limiter: RateLimiter | None = None
             self.clock = Clock()
             # models the API no longer serves: responses/chat answer 404 model_not_found
@@ -469,15 +470,16 @@ class Emulator:
             return api_error(400, f"Previous response with id '{prev}' not found.", "invalid_request_error", param="previous_response_id")
         script = self._script()
         rid = self.next_id("resp_")
-        text = fake_llm.answer_text(script, body, chat=False)
-        if body.get("background"):
-            return emulator_background.create(self, body, script, rid, text)
-        obj = fake_llm.response_object(rid, script, body, text)
+        if body.get("background"):  # the background emulation makes no tool calls
+            return emulator_background.create(self, body, script, rid, fake_llm.answer_text(script, body, chat=False))
+        text, items, conversation = self._turn(body, script, prev)
+        obj = fake_llm.response_object(rid, script, body, text, items=items)
         self.responses[rid] = obj
+        self.conversations[rid] = conversation
         if body.get("stream"):
             events = [
                 f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
-                for kind, data in fake_llm.response_events(rid, script, body, text)
+                for kind, data in fake_llm.response_events(rid, script, body, text, items)
             ]
             return Stream(script, events)
         return Reply(200, obj, self._rl_headers())
@@ -490,12 +492,53 @@ class Emulator:
         script = self._script()
         cid = self.next_id("chatcmpl-")
         text = fake_llm.answer_text(script, body, chat=True)
+        calls = None
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        if script.text is None:
+            rounds = sum(1 for m in messages if m.get("role") == "assistant" and m.get("tool_calls"))
+            turns = fake_llm.call_lines(fake_llm.prompt_text(body, chat=True)) if body.get("tools") else []
+            if rounds < len(turns):
+                calls, text = fake_llm.chat_tool_calls(turns[rounds], self.next_id), ""
+            elif rounds:
+                last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
+                text = "Tool said: " + "; ".join(fake_llm.tool_outputs(messages[last + 1 :]))
         if body.get("stream"):
-            events = [f"data: {json.dumps(c)}\n\n".encode() for c in fake_llm.chat_chunks(cid, script, body, text)]
+            chunks = fake_llm.chat_chunks(cid, script, body, text, calls)
+            events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks]
             events.append(b"data: [DONE]\n\n")
             return Stream(script, events)
-        return Reply(200, fake_llm.chat_object(cid, script, body, text), self._rl_headers())
+        return Reply(200, fake_llm.chat_object(cid, script, body, text, calls), self._rl_headers())
 
+    def _turn(self, body: dict[str, Any], script: Script, prev: str | None) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+        """One Responses turn: the answer's text and the tool-call items it makes (fake_llm's
+        CALL markers), from the conversation so far (previous_response_id links it). Calls
+        that run on OpenAI's side (code interpreter, an MCP call needing no approval) are
+        answered within the same response, as the API does."""
+        previous = self.responses.get(prev) if prev else None
+        root = self.conversations.get(prev) if prev else None
+        prompt = root["prompt"] if root else fake_llm.prompt_text(body, chat=False)
+        inputs = body.get("input") if isinstance(body.get("input"), list) else []
+        outputs = fake_llm.tool_outputs(inputs)
+        rounds = (root["rounds"] if root else 0) + (1 if outputs else 0)
+        text, items = fake_llm.answer_text(script, body, chat=False), []
+        if script.text is None:
+            items = fake_llm.approved_mcp_items(body, previous, self.next_id)
+            if items:
+                outputs = [i["output"] for i in items]
+            turns = fake_llm.call_lines(prompt) if body.get("tools") else []
+            waiting = False
+            while rounds < len(turns) and not waiting:
+                made = fake_llm.call_items(turns[rounds], body, self.next_id)
+                items += made
+                waiting = any(i["type"] in ("function_call", "mcp_approval_request") for i in made)
+                if not waiting:  # run on OpenAI's side: their outputs are this turn's
+                    rounds += 1
+                    outputs = [i.get("output") or "\n".join(o.get("logs", "") for o in i.get("outputs") or []) for i in made]
+            if waiting:
+                text = ""
+            elif outputs:
+                text = "Tool said: " + "; ".join(outputs)
+        return text, items, {"prompt": prompt, "rounds": rounds}
 
     def list_models(self, **_: Any) -> Reply:
         return Reply(200, {"object": "list", "data": self.models})

@@ -791,6 +791,9 @@ def _validate(emu: Emulator, b: BatchState) -> None:
         if cid in b.outcome.incomplete_custom_ids:
             records.append((cid, body))
             continue
+        if body.get("tools") and fake_llm.call_lines(fake_llm.prompt_text(body, chat)):
+            records.append((cid, body, "calls"))  # the model's first turn: its tool calls
+            continue
         text = fake_llm.answer_text(script, body, chat)
         inp = max(1, len(dumps(body)) // 4)
         out = max(1, len(text) // 4) + script.reasoning_tokens
@@ -894,6 +897,18 @@ def _finish(emu: Emulator, b: BatchState, status: str, k: int, at: float) -> Non
         u = f"{prefix}{i:06x}"
         if len(rec) == 1:
             err.append(fail_line.format(u=u, cid=rec[0]))
+            continue
+        if len(rec) == 3:  # tool calls, as fake_llm makes them for the first turn
+            cid, body, _ = rec
+            calls = fake_llm.call_lines(fake_llm.prompt_text(body, b.endpoint != "/v1/responses"))[0]
+            if b.endpoint == "/v1/responses":
+                resp = fake_llm.response_object(f"resp_{u}", _SCRIPT, body, "", items=fake_llm.call_items(calls, body, emu.next_id))
+            else:
+                resp = fake_llm.chat_object(f"chatcmpl-{u}", _SCRIPT, body, "", fake_llm.chat_tool_calls(calls, emu.next_id))
+            line = {"id": f"batch_req_{u}", "custom_id": cid, "error": None,
+                    "response": {"status_code": 200, "request_id": f"req_{u}", "body": resp}}  # fmt: skip
+            out.append(json.dumps(line))
+            ok += 1
             continue
         if len(rec) == 2:  # incomplete, no text: paid reasoning, no answer
             script = fake_llm.Script(status="incomplete", reasoning_tokens=_SCRIPT.reasoning_tokens)
