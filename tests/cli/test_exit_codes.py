@@ -9,8 +9,8 @@ from tests.runner import ctrl_c_when
 
 def test_exit_code_values_are_the_design_table():
     assert {c.name: c.value for c in ExitCode} == {
-        "OK": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3, "RATE_LIMIT": 4, "NETWORK": 5, "BUDGET": 6, "TIMEOUT": 124,
-        "INTERRUPTED": 130,
+        "OK": 0, "FAILURE": 1, "USAGE": 2, "CONFIG": 3, "RATE_LIMIT": 4, "NETWORK": 5, "BUDGET": 6, "TOOL_CALLS": 7,
+        "TIMEOUT": 124, "INTERRUPTED": 130,
     }
 
 
@@ -43,6 +43,13 @@ def test_5_server(o4, emulator):
     o4("config", "set", "max_retries", "0")
     emulator.fault(status=503)
     assert o4("models", "list", "--remote").code == 5
+
+
+def test_7_tool_calls_handed_back(o4, emulator, tmp_path):
+    tool = tmp_path / "t.json"
+    tool.write_text('{"name": "t", "command": ["cat"]}')
+    assert o4("ask", "--tool", str(tool), "--tool-calls", "CALL t {}").code == 7
+    assert o4("ask", "--tool", str(tool), "--tool-calls", "no call").code == 0  # an answer: nothing handed back
 
 
 def test_124_wait_timed_out_the_call_goes_on(o4, emulator):

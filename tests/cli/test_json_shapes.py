@@ -24,6 +24,10 @@ def documented() -> dict[str, list[str]]:
 
 
 DOCS = documented()
+DOCS_TEXT = {
+    part.split("\n", 1)[0].strip(): part
+    for part in (ROOT / "README.md").read_text().split("## JSON documents", 1)[1].split("\n## ", 1)[0].split("\n### ")[1:]
+}
 
 
 def keys(title: str) -> set[str]:
@@ -37,7 +41,7 @@ def load(r) -> object:
 
 
 def test_every_documented_section_is_checked():
-    checked = {"error", "ask", "ask --dry-run", "batch submit", "batch status", "batch list", "batch results",
+    checked = {"error", "ask", "ask --dry-run", "ask --tool", "ask --tool-calls", "batch submit", "batch status", "batch list", "batch results",
                "batch retry", "batch run", "usage", "models list", "models show", "config show", "config profiles"}  # fmt: skip
     tables = {t for t, k in DOCS.items() if k}
     checked |= {"finetune validate", "finetune cost", "finetune create", "finetune list", "finetune status"}
@@ -66,6 +70,19 @@ def test_background_documents(o4, emulator):
     rows = load(o4("jobs", "--json"))
     assert len(rows) == 2 and all(set(r) == keys("jobs") for r in rows)
     assert set(load(o4("cancel", sub["id"], "--json"))) == keys("jobs")
+
+
+def test_tool_documents(o4, emulator, tmp_path):
+    tool = tmp_path / "t.json"
+    tool.write_text('{"name": "t", "command": ["cat"], "safe": true}')
+    doc = load(o4("ask", "--json", "--tool", str(tool), "CALL t {}"))
+    assert set(doc) == keys("ask") | keys("ask --tool")
+    (step,) = doc["steps"]
+    row = DOCS_TEXT["ask --tool"].split("| `steps` |", 1)[1].split("\n", 1)[0]
+    assert [k for k in step if f"`{k}`" not in row] == []  # every key of a step is documented
+    calls = load(o4("ask", "--tool", str(tool), "--tool-calls", "CALL t {}"))
+    assert set(calls) == keys("ask --tool-calls") and set(calls["calls"][0]) == {
+        "id", "type", "name", "server", "arguments", "arguments_error", "arguments_text"}  # fmt: skip
 
 
 def test_bad_input_error_document_lists_every_problem(o4, tmp_path):
