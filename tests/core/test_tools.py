@@ -167,3 +167,17 @@ def test_chat_turns_replay_the_whole_conversation():
         {"role": "tool", "tool_call_id": "call_1", "content": "out"},
     ]
     assert json.dumps(sent[1]).count("parallel_tool_calls") == 0
+
+
+def test_a_ctrl_c_while_a_tool_starts_is_held_until_the_tool_can_be_ended():
+    import os
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with runner._ctrl_c_held() as came:
+            os.kill(os.getpid(), signal.SIGINT)  # would raise KeyboardInterrupt inside Popen()
+        assert came == [True] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)

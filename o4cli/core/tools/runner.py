@@ -8,12 +8,14 @@ o4's own without the API key (nor any MCP token), plus the definition's ``env``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,20 +54,24 @@ def run(tool: Tool, arguments: dict[str, Any], env: Mapping[str, str]) -> Outcom
     started = time.monotonic()
     payload = json.dumps(arguments, ensure_ascii=False).encode()
     full_env = {**env, **tool.env}
+    with _ctrl_c_held() as held:
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - an argv list from the user's own definition, no shell
+                list(tool.command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=tool.cwd,
+                env=full_env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            seconds = time.monotonic() - started
+            return Outcome("", f"the command {tool.command[0]!r} could not start: {reason}", seconds, 0)
     try:
-        proc = subprocess.Popen(  # noqa: S603 - an argv list from the user's own definition, no shell
-            list(tool.command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=tool.cwd,
-            env=full_env,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return Outcome("", f"the command {tool.command[0]!r} could not start: {reason}", time.monotonic() - started, 0)
-    try:
+        if held:
+            raise KeyboardInterrupt  # it came while the tool was starting: end the tool too
         out, err = proc.communicate(payload, timeout=tool.timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
@@ -83,6 +89,27 @@ def run(tool: Tool, arguments: dict[str, Any], env: Mapping[str, str]) -> Outcom
         detail = _text(err).strip()[:STDERR_SHOWN] or "no stderr"
         return Outcome(text, f"the command failed ({how}): {detail}", seconds, len(out), cut)
     return Outcome(text, None, seconds, len(out), cut)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[list[bool]]:
+    """Hold a Ctrl-C that comes while the tool starts (the list says whether one came).
+
+    Raised inside ``Popen()``, it would leave the tool running in its own session, where
+    no later Ctrl-C reaches it; held, it is raised once the tool can be ended with it."""
+    came: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None or previous == signal.SIG_IGN:  # set outside Python, or ignored: leave it be
+        yield came
+        return
+    signal.signal(signal.SIGINT, lambda *_: came.append(True))
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
