@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from o4cli.core import catalog
 from o4cli.core.errors import ApiError
@@ -34,8 +35,9 @@ def switch_hint(rt: Runtime, model: catalog.Model) -> str:
 
 
 def before_send(rt: Runtime, model_id: str, *, dry_run: bool = False) -> None:
-    """Say what the catalog knows of the model's life before a call: one warning line
-    past its shutdown, one notice a day (per model) while it is deprecated."""
+    """Say what the catalog knows of the model's life before a call: one warning line a day
+    (per model and server) past its shutdown, one notice a day (per model) while it is
+    deprecated. A dry run always says it."""
     model = catalog.find(model_id)
     if model is None:
         return
@@ -43,10 +45,15 @@ def before_send(rt: Runtime, model_id: str, *, dry_run: bool = False) -> None:
     today = catalog.today()
     status = life.status(today)
     if status == "shut down" and life.shutdown is not None:
+        # Once a day per model and server: a server that still serves it (dedicated
+        # capacity, Azure, a proxy) must not make every call of the day shout.
+        host = urlsplit(rt.settings.base_url).netloc
+        if not dry_run and not _due(rt.settings.data_dir, f"{model.id} shut down @ {host}", today):
+            return
         sub = f"; its substitute is {life.substitute}" if life.substitute else ""
         rt.warn(
             f"{model_id} was shut down on {_when(model, 'shutdown', life.shutdown)}{sub}; "
-            f"sending anyway (a server may still serve it). {switch_hint(rt, model)}"
+            f"sending anyway (a server may still serve it; said once a day). {switch_hint(rt, model)}"
         )
     elif status == "deprecated" and not dry_run and _due(rt.settings.data_dir, model.id, today):
         ends = f"; it shuts down on {_when(model, 'shutdown', life.shutdown)}" if life.shutdown else ""

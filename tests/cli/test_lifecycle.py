@@ -32,9 +32,13 @@ def test_a_model_past_its_shutdown_gets_one_warning_and_is_still_sent(o4, emulat
     warnings = [line for line in r.stderr.splitlines() if "warning" in line]
     assert warnings == [
         "o4: warning: o4-mini was shut down on 2026-10-23 (unconfirmed); its substitute is gpt-5.6-terra; "
-        "sending anyway (a server may still serve it). " + SWITCH
+        "sending anyway (a server may still serve it; said once a day). " + SWITCH
     ]
     assert [b["model"] for b in emulator.bodies("/v1/responses")] == ["o4-mini"]
+    again = o4("ask", "hi", extra_env=AFTER_O4_MINI)  # the same day, the same server: said already
+    assert again.code == 0 and "warning" not in again.stderr
+    other = o4("ask", "hi", extra_env={**AFTER_O4_MINI, "O4_TODAY": "2026-11-02"})
+    assert "o4-mini was shut down on 2026-10-23" in other.stderr  # the next day: said again
 
 
 def test_a_404_for_a_shut_down_model_says_so_with_the_command_to_switch(o4, emulator):
