@@ -269,11 +269,15 @@ def run(
     effort: EffortOpt = None,
     system: SystemOpt = None,
     max_output: MaxOutputOpt = None,
+    max_cost: MaxCostOpt = None,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Run a batch input now, in parallel within the rate limits, as Batch-format output lines.
 
     Re-running the same command skips every custom_id already in the output file.
-    With --json the summary goes to stdout and the results to -o FILE."""
+    With --json the summary goes to stdout and the results to -o FILE. It spends at the
+    full price: --max-cost refuses a run whose worst case is above it, --dry-run shows the
+    plan (requests, tokens, worst case) without sending."""
     from o4cli.core.batch import run as run_mod
     from o4cli.core.documents import batch as documents
     from o4cli.render import batch as view
@@ -282,7 +286,12 @@ def run(
     opts = run_mod.RunOptions(
         file=file, output=output, errors=errors, concurrency=concurrency, rpm=rpm, tpm=tpm, flex=flex,
         endpoint=endpoint.value if endpoint else None, system=system, max_output=max_output,
+        max_cost=max_cost, dry_run=dry_run,
     )  # fmt: skip
+    if dry_run:
+        plan = run_mod.run(app, opts, stdin=app.stdin, stdout=None, live=False, on_progress=lambda p: None)
+        app.out.json(documents.run_plan(plan)) if app.json else view.run_plan(app.out, plan)
+        return
     line = app.out.progress()
     try:
         report = run_mod.run(

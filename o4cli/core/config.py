@@ -36,7 +36,10 @@ ENV_OVERRIDES = {
     "base_url": "OPENAI_BASE_URL",
     "organization": "OPENAI_ORG_ID",
     "project": "OPENAI_PROJECT_ID",
+    "budget_daily": "O4_BUDGET_DAILY",
+    "budget_monthly": "O4_BUDGET_MONTHLY",
 }
+DEFAULT_ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
 
 
 def _str(value: Any) -> str:
@@ -118,6 +121,20 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _usd(value: Any) -> float | None:
+    """A budget in US dollars (0 or more); "off" or "none" (from the environment) means no budget."""
+    if isinstance(value, str):
+        if value.strip().lower() in ("off", "none"):
+            return None
+        try:
+            value = float(value.strip().removeprefix("$"))
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
+        raise ValueError("must be an amount of US dollars, 0 or more (like 5 or 2.50)")
+    return float(value)
+
+
 def _env_name(value: Any) -> str:
     value = _str(value)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
@@ -171,6 +188,9 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "headers": _str_table("header names to values", headers=True),
     "query": _str_table("query parameters to values"),
     "deployments": _str_table("model names to deployment names"),
+    "budget_daily": _usd,
+    "budget_monthly": _usd,
+    "admin_key_env": _env_name,
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -184,6 +204,7 @@ DEFAULTS: dict[str, Any] = {
     "max_retries": 2,
     "resumable": False,
     "auth": "bearer",
+    "admin_key_env": DEFAULT_ADMIN_KEY_ENV,
 }
 
 
@@ -256,6 +277,9 @@ class Settings:
     query: dict[str, str] = field(default_factory=dict)
     deployments: dict[str, str] = field(default_factory=dict)
     resumable: bool = DEFAULTS["resumable"]  # `o4 stream` in background mode, resuming after a cut
+    budget_daily: float | None = None  # USD a UTC day, this profile's calls (core/budget.py)
+    budget_monthly: float | None = None  # USD a UTC calendar month
+    admin_key_env: str = DEFAULT_ADMIN_KEY_ENV  # the admin key's variable (`o4 usage reconcile`)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def deployment(self, model: str) -> str:
@@ -487,7 +511,7 @@ def resolve(
       1. command-line flags (``flags``; ``profile`` picks the profile);
       2. the environment: ``O4_PROFILE``, the key in ``$OPENAI_API_KEY`` (or the
          variable the profile names in ``api_key_env``), ``OPENAI_BASE_URL``,
-         ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``;
+         ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``, ``O4_BUDGET_DAILY``, ``O4_BUDGET_MONTHLY``;
       3. the selected profile in the config file;
       4. built-in defaults (``DEFAULTS``).
     """
@@ -576,6 +600,9 @@ tier = 1                 # usage tier 1-5: drives rate and batch-queue limits
 # project = "proj_..."
 # timeout = 600
 # max_retries = 2
+# budget_daily = 5.00     # USD a UTC day: a call whose worst case would pass it is refused (exit 6)
+# budget_monthly = 50.00  # USD a UTC month
+# admin_key_env = "OPENAI_ADMIN_KEY"  # the admin key `o4 usage reconcile` reads
 """
 
 

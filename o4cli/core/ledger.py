@@ -100,6 +100,27 @@ def m002_unpriced(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m003_budget_holds(db: sqlite3.Connection) -> None:
+    # The worst case of each call in flight, held against the budgets until its own row
+    # is written (core/budget.py); a hold of a process that died is dropped.
+    _script(
+        db,
+        """
+        CREATE TABLE budget_holds (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            profile TEXT,
+            command TEXT NOT NULL,
+            amount_usd TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL
+        );
+        CREATE INDEX requests_profile_created ON requests(profile, created_at)
+        """,
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -9,6 +9,10 @@ from o4cli.render import Out
 from o4cli.render.text import SEP, bar, duration, tokens, usd
 
 
+def _known(amount: Any) -> str:
+    return usd(amount) if amount is not None else "unpriced"
+
+
 def plan(out: Out, p: Any) -> None:
     prep, limits = p.prep, p.limits
     out.fields(
@@ -20,11 +24,8 @@ def plan(out: Out, p: Any) -> None:
             ("requests", prep.requests),
             ("input tokens", f"{prep.tokens:,} (exact)" if prep.exact else f"~{prep.tokens:,} (estimated)"),
             ("worst-case output tokens", prep.worst_output),
-            ("cost of the input (batch price)", usd(p.input_cost) if p.input_cost is not None else "unpriced"),
-            (
-                "worst case (every output budget used)",
-                usd(p.worst_cost) if p.worst_cost is not None else "unpriced",
-            ),
+            (f"cost of the input ({p.pricing} price)", _known(p.input_cost)),
+            ("worst case (every output budget used)", _known(p.worst_cost)),
             (
                 "limits a shard",
                 f"{limits.requests:,} requests, {limits.bytes / 1e6:.0f} MB"
@@ -39,6 +40,31 @@ def plan(out: Out, p: Any) -> None:
             (s.index, f"{s.first_line}-{s.last_line}", s.requests, f"{s.bytes / 1e6:.1f}", s.tokens, s.worst_output)
             for s in prep.shards
         ],
+    )
+
+
+def run_plan(out: Out, p: Any) -> None:
+    """``batch run --dry-run``: what is left to run and what it can cost."""
+    prep = p.prep
+    out.fields(
+        [
+            ("input", prep.source),
+            ("format", prep.format),
+            ("endpoint", prep.endpoint),
+            ("model", prep.model),
+            ("requests to run", prep.requests),
+            ("estimated input tokens", prep.tokens),
+            ("worst-case output tokens", prep.worst_output),
+            (
+                f"cost of the input ({p.pricing} price)",
+                _known(p.input_cost),
+            ),
+            (
+                "worst case (every output budget used)",
+                _known(p.worst_cost),
+            ),
+        ],
+        title="Run plan (nothing sent)",
     )
 
 

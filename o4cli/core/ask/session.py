@@ -22,6 +22,7 @@ from o4cli.core.ask import prompt as prompt_mod
 from o4cli.core.ask import request as req
 from o4cli.core.ask import schema as schema_mod
 from o4cli.core.ask.answer import Answer
+from o4cli.core.budget import reserve as reserve_budget
 from o4cli.core.cost import Usage, parse_usd
 from o4cli.core.errors import ApiError, BudgetError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.ledger import record
@@ -188,7 +189,16 @@ def run(
             body = redact(body)
         return DryRun(body, url, plan, opts.api)
     if toolset is not None:
-        return _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)
+        return _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)  # each turn holds its budget
+    with reserve_budget(rt, lambda: plan.worst_cost, o.command):  # budget_daily/monthly: held until recorded
+        return _send_recorded(rt, body, opts, prompt, o, display, plan)
+
+
+def _send_recorded(
+    rt: Runtime, body: dict[str, Any], opts: req.Options, prompt: Any, o: AskOptions,
+    display: Callable[[bool], Display], plan: req.Plan,
+) -> AskResult:  # fmt: skip
+    """Send, and record whatever happened (an answer, a failure, Ctrl-C) in the ledger."""
     started = time.monotonic()
     try:
         answer = _call(rt, body, opts, prompt, o, display)

@@ -201,7 +201,7 @@ def prepare(
                 est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
                 tokens = max(1, est.tokens)
                 prep.exact = prep.exact and est.exact
-                worst = _worst_output(body, entry)
+                worst = worst_output(body, entry)
                 if limits.queue_tokens is not None and tokens > limits.queue_tokens:
                     prep.problems.append(
                         Problem(
@@ -227,7 +227,7 @@ def prepare(
     return prep
 
 
-def _worst_output(body: dict[str, Any], model: catalog.Model | None) -> int:
+def worst_output(body: dict[str, Any], model: catalog.Model | None) -> int:
     cap = body.get("max_output_tokens") or body.get("max_completion_tokens")
     if isinstance(cap, int) and cap > 0:
         return cap

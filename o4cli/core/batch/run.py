@@ -12,7 +12,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -21,13 +21,15 @@ from o4cli.core import catalog, lifecycle
 from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import runner
-from o4cli.core.batch.submit import check_lines, input_defaults, open_input
-from o4cli.core.cost import Usage, call_cost, cost
+from o4cli.core.batch.submit import Plan, check_budget, check_lines, input_defaults, open_input
+from o4cli.core.budget import reserve as reserve_budget
+from o4cli.core.cost import Usage, call_cost, cost, parse_usd
 from o4cli.core.errors import Interrupted, NetworkError, O4Error, RateLimitError, UsageError
 from o4cli.core.files import distinct, output_file, temp_dir
 from o4cli.core.ledger import record
 from o4cli.core.locks import exclusive
 from o4cli.core.runtime import Runtime
+from o4cli.core.tokens import count_body
 
 PROGRESS_LIVE = 0.5  # seconds between progress ticks on a terminal
 PROGRESS_PIPED = 5.0
@@ -46,6 +48,8 @@ class RunOptions:
     endpoint: str | None = None
     system: str | None = None
     max_output: int | None = None
+    max_cost: str | None = None
+    dry_run: bool = False
 
 
 @dataclass
@@ -108,14 +112,15 @@ def run(
     live: bool,
     on_progress: Callable[[Progress], None],
     json_summary: bool = False,
-) -> RunReport:
-    """Check the input, skip what ``-o`` has, run the rest; lines go to ``-o`` or ``stdout``."""
+) -> RunReport | Plan:
+    """Check the input, skip what ``-o`` has, run the rest; lines go to ``-o`` or ``stdout``.
+    A dry run (``--dry-run``) returns the plan of what is left: nothing is sent or written."""
     settings = rt.settings
     if json_summary and not o.output:
         raise UsageError("--json prints a summary: give -o FILE for the results themselves")
     model_entry = catalog.find(settings.model)
     tier = model_entry.tier(settings.tier) if model_entry else None
-    lifecycle.before_send(rt, settings.model)
+    lifecycle.before_send(rt, settings.model, dry_run=o.dry_run)
     rpm = o.rpm or (tier.rpm if tier else DEFAULT_RPM)
     tpm = o.tpm or (tier.tpm if tier else DEFAULT_TPM)
     distinct({"the input": o.file, "-o": o.output, "--errors": o.errors})
@@ -130,7 +135,7 @@ def run(
         out_path = output_file(o.output, "-o") if o.output else None
         if o.errors:
             output_file(o.errors, "--errors")
-        if out_path:
+        if out_path and not o.dry_run:
             # One run at a time on an output file: a second refuses at once (the kernel drops
             # the lock when the first ends, however it ends); a re-run then does what is left.
             lock = exclusive(
@@ -141,7 +146,7 @@ def run(
             stack.enter_context(lock)
             claim(out_path, batch_input.input_hash(path, defaults, no_limits))
         done = runner.read_done(out_path) if out_path else set()
-        if done:
+        if done and not o.dry_run:
             _recover_rows(rt, out_path, prep.model or settings.model)
         if done:
             rt.notice(f"{len(done):,} requests already in {o.output}: skipped")
@@ -149,9 +154,14 @@ def run(
         pricing = "flex" if o.flex else "standard"
         model = prep.model or settings.model
         price = catalog.price_for(model, pricing)
-        tally = _execute(
-            rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress
-        )
+        plan = make_plan(work / "shard-1.jsonl", done, prep, pricing, total)
+        check_budget(plan, parse_usd(o.max_cost) if o.max_cost is not None else None, "nothing was sent")
+        if o.dry_run:
+            return plan
+        with reserve_budget(rt, lambda: plan.worst_cost, "batch run", what="this run"):  # held until its rows are in
+            tally = _execute(
+                rt, o, work / "shard-1.jsonl", done, model, out_path, stdout, rpm, tpm, total, price, live, on_progress
+            )
     finally:
         stack.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -162,6 +172,27 @@ def run(
     )
     report.error = _verdict(report, o)
     return report
+
+
+def make_plan(shard: Path, done: set[str], prep: batch_input.Prepared, pricing: str, total: int) -> Plan:
+    """The plan of the lines still to run (a re-run skips those in ``-o``), at ``pricing``:
+    their input estimate and their worst case (every output budget used), as submit's."""
+    if done:
+        tokens = worst_output = 0
+        with shard.open("rb") as fh:
+            for raw in fh:
+                line = json.loads(raw)
+                if line["custom_id"] not in done:
+                    body = line["body"]
+                    entry = catalog.find(str(body.get("model") or prep.model or ""))
+                    est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
+                    tokens += max(1, est.tokens)  # as `prepare` counts a line
+                    worst_output += batch_input.worst_output(body, entry)
+        prep = replace(prep, requests=total, tokens=tokens, worst_output=worst_output)
+    price = catalog.price_for(prep.model or "", pricing)
+    input_cost = cost(Usage(input_tokens=prep.tokens), price) if price else None
+    worst = cost(Usage(input_tokens=prep.tokens, output_tokens=prep.worst_output), price) if price else None
+    return Plan(prep, "", batch_input.Limits(requests=0, bytes=0, queue_tokens=None), input_cost, worst, pricing)
 
 
 def _row(

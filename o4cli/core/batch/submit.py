@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from o4cli.core.ask.request import parse_metadata
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import remote
 from o4cli.core.batch.remote import KIND
+from o4cli.core.budget import reserve as reserve_budget
 from o4cli.core.cost import Usage, cost, format_usd, parse_usd
 from o4cli.core.errors import BudgetError, UsageError
 from o4cli.core.files import distinct, existing_file, output_file, spool, temp_dir
@@ -120,6 +122,7 @@ class Plan:
     limits: batch_input.Limits
     input_cost: Decimal | None
     worst_cost: Decimal | None
+    pricing: str = "batch"  # `batch run` plans at the standard or flex price
 
 
 def _queue(model: catalog.Model | None, tier: int) -> int | None:
@@ -134,7 +137,7 @@ def make_plan(prep: batch_input.Prepared, digest: str, limits: batch_input.Limit
     return Plan(prep, digest, limits, input_cost, worst)
 
 
-def check_budget(plan: Plan, budget: Decimal | None) -> None:
+def check_budget(plan: Plan, budget: Decimal | None, what: str = "nothing was uploaded") -> None:
     if budget is None:
         return
     prep = plan.prep
@@ -147,10 +150,9 @@ def check_budget(plan: Plan, budget: Decimal | None) -> None:
         )
     if plan.worst_cost > budget:
         raise BudgetError(
-            f"--max-cost {format_usd(budget)}: the worst case is {format_usd(plan.worst_cost)} at the batch price "
-            f"({prep.tokens:,} input tokens ({'exact' if prep.exact else 'estimated'}) + {prep.worst_output:,} "
-            "output tokens if every output budget is used); "
-            "nothing was uploaded",
+            f"--max-cost {format_usd(budget)}: the worst case is {format_usd(plan.worst_cost)} at the {plan.pricing} "
+            f"price ({prep.tokens:,} input tokens ({'exact' if prep.exact else 'estimated'}) + {prep.worst_output:,} "
+            f"output tokens if every output budget is used); {what}",
             hint="set --max-output (it bounds each line's output), or raise --max-cost",
         )
 
@@ -245,10 +247,17 @@ def submit(rt: Runtime, o: SubmitOptions, stdin: Any) -> Submitted:
                 if before
                 else "resuming the earlier submit of this input"
             )
-        else:
-            label = o.label or Path(source).name
-            jobs = record_shards(rt.ledger, prep, digest, profile=settings.profile, label=label)
-        jobs = run_submission(rt.api, rt.ledger, jobs, digest=digest, window=o.window, metadata=meta, notice=rt.notice)
+        worst = plan.worst_cost
+        # budget_daily/monthly: the batch's worst case is held while its shards are recorded and created
+        # (from then on the ledger counts an open batch at its worst case until its results are in).
+        guard = nullcontext() if before else reserve_budget(rt, lambda: worst, "batch submit", what="this batch")
+        with guard:
+            if not jobs:
+                label = o.label or Path(source).name
+                jobs = record_shards(rt.ledger, prep, digest, profile=settings.profile, label=label)
+            jobs = run_submission(
+                rt.api, rt.ledger, jobs, digest=digest, window=o.window, metadata=meta, notice=rt.notice
+            )
     return Submitted(plan, dry_run=False, batch_ids=[j.remote_id for j in jobs if j.remote_id], submitted_before=before)
 
 

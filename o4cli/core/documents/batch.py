@@ -23,7 +23,7 @@ def plan(p: Any) -> dict[str, Any]:
         "worst_case_output_tokens": prep.worst_output,
         "input_cost_usd": money(p.input_cost),
         "worst_case_cost_usd": money(p.worst_cost),
-        "pricing": "batch",
+        "pricing": p.pricing,
         "shards": [
             {
                 "shard": s.index,
@@ -35,6 +35,24 @@ def plan(p: Any) -> dict[str, Any]:
             }
             for s in prep.shards
         ],
+    }
+
+
+def run_plan(p: Any) -> dict[str, Any]:
+    """``batch run --dry-run --json``: the lines still to run and what they can cost."""
+    prep = p.prep
+    return {
+        "dry_run": True,
+        "input": prep.source,
+        "format": prep.format,
+        "endpoint": prep.endpoint,
+        "model": prep.model,
+        "requests": prep.requests,
+        "estimated_input_tokens": prep.tokens,
+        "worst_case_output_tokens": prep.worst_output,
+        "input_cost_usd": money(p.input_cost),
+        "worst_case_cost_usd": money(p.worst_cost),
+        "pricing": p.pricing,
     }
 
 
