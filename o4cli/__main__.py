@@ -19,13 +19,38 @@ def main(argv: list[str] | None = None) -> int:
     from o4cli.cli.context import CURRENT
 
     token = CURRENT.set(None)
+    otel = _otel_begin()
     try:
         return _run(app, args)
     finally:
         ctx = CURRENT.get()
+        if otel is not None:
+            _otel_end(otel, ctx)
         if ctx is not None:
             ctx.close()
         CURRENT.reset(token)
+
+
+def _otel_begin():  # noqa: ANN202 - a ContextVar token, or None
+    """OpenTelemetry export only when an OTLP endpoint variable is set: otherwise not even
+    its module is imported (start-up stays as it is)."""
+    import os
+
+    if not any(name.startswith("OTEL_EXPORTER_OTLP") for name in os.environ):
+        return None
+    from o4cli.core import telemetry
+
+    return telemetry.begin(os.environ)
+
+
+def _otel_end(token, ctx) -> None:  # noqa: ANN001
+    import os
+
+    from o4cli.core import telemetry
+    from o4cli.render import Out
+
+    out = ctx.out if ctx is not None else Out(sys.stdout, sys.stderr, os.environ)
+    telemetry.end(token, out.warn)
 
 
 def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from o4cli.core import catalog, lifecycle
+from o4cli.core import catalog, lifecycle, telemetry
 from o4cli.core.ask import outcome
 from o4cli.core.ask import prompt as prompt_mod
 from o4cli.core.ask import request as req
@@ -451,6 +451,8 @@ def _finish(
         extra={**(extra or {}), **({"error": error.message} if error else {})} or None,
         unpriced=amount is None,
     )  # fmt: skip
+    telemetry.note_ask(rt, command, opts, seconds, answer=answer, usage=usage, cost_usd=amount, pricing=pricing,
+                       error=error)  # fmt: skip
     return AskResult(answer, opts, usage, estimated, pricing, amount, seconds, schema, error)
 
 
@@ -496,6 +498,7 @@ def _record_failure(
     }
     pricing = "flex" if opts.flex else "standard"
     _record(rt, command, opts, seconds, usage=Usage(), cost_usd=None, pricing=pricing, status=status, extra=extra)
+    telemetry.note_ask(rt, command, opts, seconds, pricing=pricing, error=exc)
 
 
 incomplete_error = outcome.incomplete_error  # its home is core.ask.outcome

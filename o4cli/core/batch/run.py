@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from o4cli.core import catalog, lifecycle
+from o4cli.core import catalog, lifecycle, telemetry
 from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import input as batch_input
 from o4cli.core.batch import runner
@@ -257,6 +257,7 @@ def _execute(
 
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
         rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex))
+        telemetry.note_row(rows[-1], model, seconds, settings.base_url, body)  # a child of the run's span
         if rows[-1]["status"] == "incomplete":
             flush_rows()  # paid, and in no -o line to recover it from: recorded at once
 
@@ -284,9 +285,11 @@ def _execute(
     )
     work.tally.total = total
     try:
-        tally = asyncio.run(
-            work.run(_items(shard, done, o.flex), tick=tick, every=PROGRESS_LIVE if live else PROGRESS_PIPED)
-        )
+        with telemetry.group("batch run", **{"o4.command": "batch run", "gen_ai.request.model": model}) as span:
+            tally = asyncio.run(
+                work.run(_items(shard, done, o.flex), tick=tick, every=PROGRESS_LIVE if live else PROGRESS_PIPED)
+            )
+            span.update({"o4.requests.done": tally.done, "o4.requests.failed": tally.failed})
     except KeyboardInterrupt:
         tally = work.tally
         tally.interrupted = True
