@@ -1,6 +1,7 @@
 """A local emulator of the OpenAI API for o4's tests, on 127.0.0.1.
 
-It keeps state (models today; responses, files, batches and fine-tuning jobs as
+It keeps state (models today; responses, files, batches, fine-tuning jobs and the
+organization's usage and costs (tests/emulator_usage.py) as
 later commands need them), logs every request it receives (the contract fixture
 checks each against OpenAI's OpenAPI spec), and injects faults on demand::
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests import emulator_background, emulator_batch, emulator_finetune, fake_llm
+from tests import emulator_background, emulator_batch, emulator_finetune, emulator_usage, fake_llm
 from tests.contract import RecordedRequest
 from tests.fake_llm import Script
 
@@ -206,6 +207,7 @@ class Emulator:
         emulator_batch.install(self)  # files and batches
         emulator_finetune.install(self)  # fine-tuning jobs, events, checkpoints, graders
         emulator_background.install(self)  # background responses: GET, cancel, resumed streams
+        emulator_usage.install(self)  # the organization's Usage and Costs APIs
         self.server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- control
@@ -235,6 +237,8 @@ class Emulator:
             emulator_finetune.reset_state(self)
         if hasattr(self, "background"):
             emulator_background.reset_state(self)
+        if hasattr(self, "usage_records"):
+            emulator_usage.reset_state(self)
 
     def fault(self, **kwargs: Any) -> Fault:
         f = Fault(**kwargs)
@@ -460,7 +464,7 @@ class Emulator:
             return api_error(404, f"The model `{model}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
         return None
 
-    def create_response(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
+    def create_response(self, payload: dict[str, Any] | None, headers: Any = None, **_: Any) -> Reply | Stream:
         body = payload or {}
         refused = self._retired(body) or self._limited(body, chat=False)
         if refused:
@@ -476,6 +480,7 @@ class Emulator:
         obj = fake_llm.response_object(rid, script, body, text, items=items)
         self.responses[rid] = obj
         self.conversations[rid] = conversation
+        emulator_usage.note(self, headers, obj["model"], obj["usage"], service_tier=obj.get("service_tier"))
         if body.get("stream"):
             events = [
                 f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
@@ -484,7 +489,7 @@ class Emulator:
             return Stream(script, events)
         return Reply(200, obj, self._rl_headers())
 
-    def create_chat(self, payload: dict[str, Any] | None, **_: Any) -> Reply | Stream:
+    def create_chat(self, payload: dict[str, Any] | None, headers: Any = None, **_: Any) -> Reply | Stream:
         body = payload or {}
         refused = self._retired(body) or self._limited(body, chat=True)
         if refused:
@@ -502,6 +507,8 @@ class Emulator:
             elif rounds:
                 last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
                 text = "Tool said: " + "; ".join(fake_llm.tool_outputs(messages[last + 1 :]))
+        billed = fake_llm.chat_object(cid, script, body, text, calls)
+        emulator_usage.note(self, headers, billed["model"], billed["usage"], service_tier=billed.get("service_tier"))
         if body.get("stream"):
             chunks = fake_llm.chat_chunks(cid, script, body, text, calls)
             events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks]

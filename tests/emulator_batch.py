@@ -944,6 +944,12 @@ def _finish(emu: Emulator, b: BatchState, status: str, k: int, at: float) -> Non
     if err:
         b.error_file_id = put_file(emu, _jsonl(err), f"{b.id}_error.jsonl", "batch_output")["id"]
     b.usage = _usage(inp_sum, out_sum, _SCRIPT.reasoning_tokens * ok, min(_SCRIPT.cached_tokens, inp_sum))
+    if ok:  # the organization's Usage and Costs APIs see the batch's usage (tests/emulator_usage.py)
+        from tests import emulator_usage
+        from tests.emulator import TEST_KEY
+
+        emulator_usage.note(emu, {"Authorization": f"Bearer {TEST_KEY}"}, "o4-mini-2025-04-16", b.usage,
+                            batch=True, requests=ok)  # fmt: skip
     if records:
         _set_counts(b, min(k, len(records)), expired)
     b.status = status

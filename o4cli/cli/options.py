@@ -117,9 +117,10 @@ def apply_globals(app: AppContext, values: dict[str, Any]) -> AppContext:
 
 
 def command(
-    group: typer.Typer, name: str | None = None, **kwargs: Any
+    group: typer.Typer, name: str | None = None, *, callback: bool = False, **kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn`` on ``group`` with the global options appended to its own.
+    """Register ``fn`` on ``group`` with the global options appended to its own (as the
+    group's own callback with ``callback``: ``o4 usage`` is a command and a group).
 
     The command receives ``ctx`` and its own options; it reads the global ones from
     ``context(ctx)``."""
@@ -150,7 +151,7 @@ def command(
         del wrapper.__wrapped__  # typer must see the new signature, not fn's
         wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
-        group.command(name, **kwargs)(wrapper)
+        (group.callback(**kwargs) if callback else group.command(name, **kwargs))(wrapper)
         return fn
 
     return register

@@ -21,3 +21,38 @@ def budgets(standings: list[Any]) -> list[dict[str, Any]]:
         }
         for s in standings
     ]
+
+
+def _side(s: Any) -> dict[str, Any]:
+    return {
+        "requests": s.requests,
+        "input_tokens": s.input_tokens,
+        "cached_tokens": s.cached_tokens,
+        "output_tokens": s.output_tokens,
+        "cost_usd": money(s.cost_usd),
+    }
+
+
+def reconciliation(rec: Any) -> dict[str, Any]:
+    """``o4 usage reconcile --json``."""
+    return {
+        "since": rec.since,
+        "until": rec.until,
+        "tolerance": float(rec.tolerance),
+        "project": rec.project,
+        "api_key_id": rec.api_key_id,
+        "agree": rec.attributable == 0,
+        "attributable_differences": rec.attributable,
+        "rows": [
+            {"day": r.day, "model": r.model, "pricing": r.pricing, "o4": _side(r.local), "openai": _side(r.remote),
+             "differs": r.differs, "attributable": r.attributable}
+            for r in rec.rows
+        ],
+        "days": [
+            {"day": d.day, "o4_usd": money(d.local_usd), "billed_usd": money(d.billed_usd), "differs": d.differs,
+             "attributable": d.attributable}
+            for d in rec.days
+        ],
+        "line_items": [{**li, "amount_usd": money(li["amount_usd"])} for li in rec.line_items],
+        "notes": list(rec.notes),
+    }  # fmt: skip
