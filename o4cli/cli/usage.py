@@ -78,7 +78,9 @@ def reconcile(
     api_key_id: Annotated[
         Optional[str],
         typer.Option(
-            "--api-key-id", metavar="KEY_ID", help="Only this key's (key_...): then differences count both ways.",
+            "--api-key-id",
+            metavar="KEY_ID",
+            help="Only this key's (key_...): then differences count both ways.",
             show_default=False,
         ),
     ] = None,

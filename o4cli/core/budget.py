@@ -209,9 +209,7 @@ def reserve(
     try:
         hold_id = hold(ledger.db, rt.settings, worst, command, what=what)
     except sqlite3.Error as exc:
-        raise LedgerError(
-            f"the budget cannot be checked: the ledger {ledger.path}: {exc}; nothing was sent"
-        ) from None
+        raise LedgerError(f"the budget cannot be checked: the ledger {ledger.path}: {exc}; nothing was sent") from None
     try:
         yield
     finally:
