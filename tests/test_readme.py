@@ -14,6 +14,7 @@ import pytest
 
 from tests.cli.helpers import PNG
 from tests.emulator import TEST_KEY
+from tests.emulator_usage import ADMIN_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"<!-- runnable -->\n```sh\n(.*?)```", re.S)
@@ -52,7 +53,8 @@ def test_runnable_block(index, workdir, env, emulator, tmp_path):
     shim = bin_dir / "o4"
     shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m o4cli "$@"\n')
     shim.chmod(0o755)
-    run_env = {**env, "PATH": f"{bin_dir}:{env['PATH']}", "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url}
+    run_env = {**env, "PATH": f"{bin_dir}:{env['PATH']}", "OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": emulator.url,
+               "OPENAI_ADMIN_KEY": ADMIN_KEY}  # fmt: skip
     script = "set -euo pipefail\n" + blocks()[index]
     r = subprocess.run(["bash", "-c", script], cwd=workdir, env=run_env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, f"README block {index} failed:\n{blocks()[index]}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}"

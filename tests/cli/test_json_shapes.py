@@ -46,6 +46,7 @@ def test_every_documented_section_is_checked():
     tables = {t for t, k in DOCS.items() if k}
     checked |= {"finetune validate", "finetune cost", "finetune create", "finetune list", "finetune status"}
     checked |= {"ask --background", "jobs"}
+    checked |= {"batch run --dry-run", "usage reconcile"}
     assert checked <= tables and not tables - checked, tables - checked
 
 
@@ -120,12 +121,19 @@ def test_batch_documents(o4, emulator, tmp_path):
     assert set(waited) == keys("batch submit") and set(waited["results"]) == keys("batch results")
     run = load(o4("batch", "run", str(p), "-o", str(tmp_path / "run.jsonl"), "--json"))
     assert set(run) == keys("batch run") and run["done"] == 3
+    dry = load(o4("batch", "run", str(p), "--dry-run", "--json"))
+    assert set(dry) == keys("batch run --dry-run") and dry["requests"] == 3
 
 
 def test_usage_models_config_documents(o4, emulator):
     o4("ask", "hi")
-    doc = load(o4("usage", "--json"))
+    doc = load(o4("usage", "--json", extra_env={"O4_BUDGET_DAILY": "5"}))
     assert set(doc) == keys("usage") and doc["rows"] and isinstance(doc["total"]["cost_usd"], Decimal)
+    assert set(doc["budgets"][0]) == {"period", "budget_usd", "spent_usd", "pending_usd", "left_usd", "since", "source"}
+    from tests.emulator_usage import ADMIN_KEY
+
+    rec = load(o4("usage", "reconcile", "--json", extra_env={"OPENAI_ADMIN_KEY": ADMIN_KEY}))
+    assert set(rec) == keys("usage reconcile") and rec["agree"] is True
     rows = load(o4("models", "list", "--json"))
     assert rows and all(set(r) == keys("models list") for r in rows)
     assert keys("models show") - {"remote"} == set(load(o4("models", "show", "--json")))
