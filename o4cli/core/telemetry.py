@@ -62,6 +62,7 @@ class Call:
     max_output: int | None = None
     stream: bool = False
     error: str | None = None  # error.type when the call failed
+    batch_id: str | None = None  # a batch's results (o4.batch.id)
     parent: int | None = None  # index in Recorder.groups
 
 
@@ -199,6 +200,23 @@ def note_row(row: Mapping[str, Any], request_model: str, seconds: float, base_ur
     )  # fmt: skip
 
 
+def note_batch(batch: Mapping[str, Any], model: str, usage: Any, cost_usd: Decimal | None, base_url: str) -> None:
+    """A batch's results, recorded once: one span from its creation to its end (its usage summed)."""
+    if not active():
+        return
+    end = batch.get("completed_at") or batch.get("expired_at") or batch.get("cancelled_at") or batch.get("failed_at")
+    start_ns = int(batch.get("created_at") or time.time()) * 10**9
+    record(
+        Call(
+            command="batch", request_model=model, start_ns=start_ns, end_ns=int(end) * 10**9 if end else now_ns(),
+            base_url=base_url, api="chat" if str(batch.get("endpoint", "")).endswith("/completions") else "responses",
+            response_model=model, input_tokens=usage.input_tokens, cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens, reasoning_tokens=usage.reasoning_tokens, cost_usd=cost_usd,
+            pricing="batch", batch_id=str(batch.get("id")),
+        )
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------- the export
 
 
@@ -227,6 +245,7 @@ def span_attributes(c: Call) -> dict[str, Any]:
         "gen_ai.request.max_tokens": c.max_output,
         "openai.response.service_tier": c.service_tier,
         "error.type": c.error,
+        "o4.batch.id": c.batch_id,
     }
     attrs.update({k: v for k, v in optional.items() if v is not None})
     if c.finish_reasons:
@@ -394,7 +413,8 @@ def _export_metrics(rec: Recorder, resource: Any, seconds: float) -> bool:
     spend = meter.create_counter(COST_METRIC, unit="USD", description="What the calls cost, priced by o4.")
     for c in rec.calls:
         attrs = metric_attributes(c)
-        duration.record(max(0, c.end_ns - c.start_ns) / 1e9, attrs)
+        if c.batch_id is None:  # a batch's day in the queue is no operation latency
+            duration.record(max(0, c.end_ns - c.start_ns) / 1e9, attrs)
         if not c.error:
             tokens.record(c.input_tokens, {**attrs, "gen_ai.token.type": "input"})
             tokens.record(c.output_tokens, {**attrs, "gen_ai.token.type": "output"})

@@ -75,6 +75,24 @@ def test_batch_run_is_one_parent_span_with_a_child_per_request(o4, emulator, tmp
     assert sum(p.count for p, _ in rx.metrics()["gen_ai.client.operation.duration"]) == 3
 
 
+def test_batch_results_are_one_parent_span_with_a_child_per_batch_recorded_once(o4, emulator, env, tmp_path, rx):
+    emulator.batch_timing = {"validating": 0.02, "in_progress": 0.05, "finalizing": 0.02}
+    p = tmp_path / "p.txt"
+    p.write_text("one\ntwo\n")
+    bid = o4("batch", "submit", str(p)).stdout.strip()
+    assert o4("batch", "status", bid, "--watch", "--interval", "0.05", "-q").code == 0
+    assert o4("batch", "results", bid, "-q", extra_env=otel(rx.url)).code == 0
+    [(parent, _)] = [(s, a) for s, a in rx.spans() if s.name == "batch results"]
+    [(child, a)] = [(s, a) for s, a in rx.spans() if s.name != "batch results"]
+    [row] = [r for r in ledger_rows(env) if r["command"] == "batch"]
+    assert child.parent_span_id == parent.span_id and a["o4.batch.id"] == bid and a["o4.pricing"] == "batch"
+    assert a["gen_ai.usage.input_tokens"] == row["input_tokens"] > 0
+    assert Decimal(str(a["gen_ai.usage.cost.amount"])) == Decimal(row["cost_usd"])
+    assert "gen_ai.client.operation.duration" not in rx.metrics()  # a day in the queue is no latency
+    assert o4("batch", "results", bid, "-q", extra_env=otel(rx.url)).code == 0
+    assert len([s for s, _ in rx.spans() if s.name != "batch results"]) == 1  # recorded, and exported, once
+
+
 def _black_hole():
     """A collector that accepts connections and never answers."""
     sock = socket.socket()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from o4cli.core import catalog
+from o4cli.core import catalog, telemetry
 from o4cli.core.ask.answer import unanswered
 from o4cli.core.batch import remote
 from o4cli.core.batch.remote import FINAL, KIND
@@ -250,6 +250,7 @@ def _record(rt: Runtime, batch: dict[str, Any], outcome: Outcome) -> None:
             ledger.update_job(job.id, status=batch.get("status"), cost_usd=amount, state={"recorded": True})
 
     record(rt, "results were", write)
+    telemetry.note_batch(batch, model, outcome.usage, amount, rt.settings.base_url)  # a child of `batch results`
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,8 @@ def results(rt: Runtime, o: ResultsOptions, seen: list[dict[str, Any]] | None = 
     failure = remote.final_failure(first) if len(batch_ids) == 1 else None
     if failure is not None and first.get("status") == "failed":
         return ResultsReport(finals=[first], failed_batch=first, error=failure)
-    outcome, ids, finals = gather(rt, batch_ids, seen)
+    with telemetry.group("batch results", **{"o4.command": "batch results"}):
+        outcome, ids, finals = gather(rt, batch_ids, seen)
     ok_lines: Iterator[bytes] = ordered(ids, outcome.ok)
     if o.text:  # answers, and in their place the paid lines that hold none, flagged
         shown = {**outcome.ok, **{cid: outcome.failed[cid] for cid in outcome.unanswered}}
