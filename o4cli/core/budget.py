@@ -83,36 +83,41 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(round(float(value or 0), 9)))
 
 
-def spent(db: sqlite3.Connection, profile: str | None, since: str) -> tuple[Decimal, Decimal]:
-    """(recorded, pending) spend of ``profile`` since the ISO time ``since``."""
-    recorded = db.execute(
-        "SELECT SUM(CAST(cost_usd AS REAL)) FROM requests"
-        " WHERE profile IS ? AND created_at >= ? AND cost_usd IS NOT NULL",
-        (profile, since),
-    ).fetchone()[0]
-    open_batches = db.execute(
-        "SELECT SUM(CAST(estimated_cost_usd AS REAL)) FROM jobs"
-        " WHERE kind = 'batch' AND profile IS ? AND created_at >= ? AND remote_id IS NOT NULL"
-        " AND status != 'failed' AND json_extract(state, '$.recorded') IS NULL",
-        (profile, since),
-    ).fetchone()[0]
-    holds = db.execute(
-        "SELECT SUM(CAST(amount_usd AS REAL)) FROM budget_holds WHERE profile IS ? AND created_at >= ?",
-        (profile, since),
-    ).fetchone()[0]
-    pending = _money(open_batches) + _money(holds)
-    return _money(recorded) + pending, pending
+def _totals(db: sqlite3.Connection, sql: str, amount: str, sinces: list[str], profile: str | None) -> list[Decimal]:
+    """One scan for every period: the TOTAL of column ``amount`` since each start."""
+    columns = ", ".join(f"TOTAL(CASE WHEN created_at >= ? THEN {amount} END)" for _ in sinces)
+    row = db.execute(sql.format(columns=columns), (*sinces, profile, min(sinces))).fetchone()
+    return [_money(v) for v in row]
+
+
+_RECORDED = "SELECT {columns} FROM requests WHERE profile IS ? AND created_at >= ?"
+_OPEN_BATCHES = (
+    "SELECT {columns} FROM jobs WHERE profile IS ? AND created_at >= ? AND kind = 'batch'"
+    " AND remote_id IS NOT NULL AND status != 'failed' AND json_extract(state, '$.recorded') IS NULL"
+)
+_HOLDS = "SELECT {columns} FROM budget_holds WHERE profile IS ? AND created_at >= ?"
+
+
+def spent(db: sqlite3.Connection, profile: str | None, sinces: list[str]) -> list[tuple[Decimal, Decimal]]:
+    """(spent, pending) of ``profile`` since each ISO time: recorded calls, plus open batches
+    and calls in flight at their worst case (``pending``)."""
+    recorded = _totals(db, _RECORDED, "cost_usd", sinces, profile)
+    batches = _totals(db, _OPEN_BATCHES, "estimated_cost_usd", sinces, profile)
+    holds = _totals(db, _HOLDS, "amount_usd", sinces, profile)
+    return [(r + b + h, b + h) for r, b, h in zip(recorded, batches, holds, strict=True)]
 
 
 def standings(db: sqlite3.Connection, settings: Settings, now: datetime | None = None) -> list[Standing]:
     """Each budget of the profile with its period's spend."""
     now = now or datetime.now(UTC)
-    out = []
-    for b in budgets(settings):
-        since = period_start(b.period, now).isoformat(timespec="seconds")
-        total, pending = spent(db, settings.profile, since)
-        out.append(Standing(b, since, total, pending))
-    return out
+    found = budgets(settings)
+    if not found:
+        return []
+    sinces = [period_start(b.period, now).isoformat(timespec="seconds") for b in found]
+    return [
+        Standing(b, since, total, pending)
+        for b, since, (total, pending) in zip(found, sinces, spent(db, settings.profile, sinces), strict=True)
+    ]
 
 
 def over(standing: list[Standing], worst: Decimal) -> Standing | None:

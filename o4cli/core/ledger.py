@@ -103,7 +103,8 @@ def m002_unpriced(db: sqlite3.Connection) -> None:
 @migration
 def m003_budget_holds(db: sqlite3.Connection) -> None:
     # The worst case of each call in flight, held against the budgets until its own row
-    # is written (core/budget.py); a hold of a process that died is dropped.
+    # is written (core/budget.py); a hold of a process that died is dropped. The index
+    # covers a budget's sum: a period's spend is read from it alone.
     _script(
         db,
         """
@@ -116,7 +117,7 @@ def m003_budget_holds(db: sqlite3.Connection) -> None:
             pid INTEGER NOT NULL,
             host TEXT NOT NULL
         );
-        CREATE INDEX requests_profile_created ON requests(profile, created_at)
+        CREATE INDEX requests_profile_spend ON requests(profile, created_at, cost_usd)
         """,
     )
 
