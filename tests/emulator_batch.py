@@ -948,7 +948,7 @@ def _finish(emu: Emulator, b: BatchState, status: str, k: int, at: float) -> Non
         from tests import emulator_usage
         from tests.emulator import TEST_KEY
 
-        emulator_usage.note(emu, {"Authorization": f"Bearer {TEST_KEY}"}, "o4-mini-2025-04-16", b.usage,
+        emulator_usage.note(emu, {"Authorization": f"Bearer {TEST_KEY}"}, b.model or "o4-mini", b.usage,
                             batch=True, requests=ok)  # fmt: skip
     if records:
         _set_counts(b, min(k, len(records)), expired)
