@@ -12,11 +12,10 @@ from pathlib import Path
 from tests.e2e.helpers import o4_env
 
 
-def test_eight_processes_never_spend_past_the_daily_budget(env, emulator):
+def test_eight_processes_never_spend_past_the_daily_budget(o4, env, emulator):
     e = o4_env(env, emulator)
     args = ["ask", "x", "--max-output", "1000"]
-    dry = subprocess.run([sys.executable, "-m", "o4cli", *args, "--dry-run", "--json"], env=e, capture_output=True, text=True)
-    worst = json.loads(dry.stdout, parse_float=Decimal)["estimate"]["worst_case_cost_usd"]
+    worst = json.loads(o4(*args, "--dry-run", "--json").stdout, parse_float=Decimal)["estimate"]["worst_case_cost_usd"]
     budget = worst * Decimal("3.5")  # three calls fit, a fourth never
     e["O4_BUDGET_DAILY"] = str(budget)
     for _ in range(8):
