@@ -6,7 +6,8 @@ refused (``BudgetError``, exit 6) and nothing is sent. The spend is what the led
 holds for the period, counted three ways:
 
 1. the cost of every recorded call of the profile (``requests``);
-2. the worst case of its batches still open (created, results not yet in the ledger);
+2. the worst case of its batches still open (created, results not yet in the ledger) and
+   of its background calls not yet settled (the job keeps the hold's amount: ``held``);
 3. the worst case of its calls in flight, held in ``budget_holds`` until their rows land.
 
 The check and the hold are one SQLite ``BEGIN IMMEDIATE`` transaction, so parallel
@@ -21,6 +22,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 PERIODS = {"daily": "today (UTC)", "monthly": "this month (UTC)"}
 STALE_HOLD = timedelta(days=7)  # a hold this old is ignored whatever its process
+_HELD: ContextVar[Decimal | None] = ContextVar("o4_budget_held", default=None)
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,12 @@ def _totals(db: sqlite3.Connection, sql: str, amount: str, sinces: list[str], pr
 
 
 _RECORDED = "SELECT {columns} FROM requests WHERE profile IS ? AND created_at >= ?"
-_OPEN_BATCHES = (
-    "SELECT {columns} FROM jobs WHERE profile IS ? AND created_at >= ? AND kind = 'batch'"
-    " AND remote_id IS NOT NULL AND status != 'failed' AND json_extract(state, '$.recorded') IS NULL"
+# Open jobs at their worst case: batches until their results are recorded, background calls
+# (kind 'response', core/background) until they are settled.
+_OPEN_JOBS = (
+    "SELECT {columns} FROM jobs WHERE profile IS ? AND created_at >= ? AND ("
+    "(kind = 'batch' AND remote_id IS NOT NULL AND status != 'failed' AND json_extract(state, '$.recorded') IS NULL)"
+    " OR (kind = 'response' AND status IN ('queued', 'in_progress')))"
 )
 _HOLDS = "SELECT {columns} FROM budget_holds WHERE profile IS ? AND created_at >= ?"
 
@@ -102,7 +108,7 @@ def spent(db: sqlite3.Connection, profile: str | None, sinces: list[str]) -> lis
     """(spent, pending) of ``profile`` since each ISO time: recorded calls, plus open batches
     and calls in flight at their worst case (``pending``)."""
     recorded = _totals(db, _RECORDED, "cost_usd", sinces, profile)
-    batches = _totals(db, _OPEN_BATCHES, "estimated_cost_usd", sinces, profile)
+    batches = _totals(db, _OPEN_JOBS, "estimated_cost_usd", sinces, profile)
     holds = _totals(db, _HOLDS, "amount_usd", sinces, profile)
     return [(r + b + h, b + h) for r, b, h in zip(recorded, batches, holds, strict=True)]
 
@@ -136,6 +142,12 @@ def refusal(s: Standing, worst: Decimal, profile: str, what: str) -> BudgetError
         hint="lower --max-output (it bounds the worst case), wait for the next period, "
         f"or raise it: o4 config set budget_{b.period} USD",
     )
+
+
+def held() -> Decimal | None:
+    """The worst case held for the call in progress, if a budget holds one: a background
+    call's job keeps it (``estimated_cost_usd``) until the call is settled."""
+    return _HELD.get()
 
 
 def _alive(pid: int) -> bool:
@@ -215,9 +227,11 @@ def reserve(
         hold_id = hold(ledger.db, rt.settings, worst, command, what=what)
     except sqlite3.Error as exc:
         raise LedgerError(f"the budget cannot be checked: the ledger {ledger.path}: {exc}; nothing was sent") from None
+    token = _HELD.set(worst)
     try:
         yield
     finally:
+        _HELD.reset(token)
         try:
             release(ledger.db, hold_id)
         except sqlite3.Error as exc:  # the hold dies with this process at the next check

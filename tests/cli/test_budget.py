@@ -98,3 +98,17 @@ def test_batch_run_over_the_budget_is_refused_whole(o4, emulator, tmp_path):
     p.write_text("one\ntwo\nthree\n")
     r = o4("batch", "run", str(p), "--max-output", "1000", extra_env={"O4_BUDGET_DAILY": "0.01"})
     assert r.code == 6 and "this run's worst case" in r.stderr and sent(emulator) == []
+
+
+def test_a_background_call_counts_at_its_worst_case_until_it_is_settled(o4, emulator, env):
+    emulator.bg_timing = {"queued": 1.0, "in_progress": 2.0}
+    emulator.clock.tick_on_read = 0.5
+    w = worst(o4)
+    o4("config", "set", "budget_daily", str(w * Decimal("1.5")))
+    emulator.answer(input_tokens=1, output_tokens=10, reasoning_tokens=0)
+    sub = o4("ask", "--background", "x", "--max-output", "1000")
+    assert sub.code == 0, sub.stderr
+    r = o4("ask", "x", "--max-output", "1000")  # the first one may still cost its worst case
+    assert r.code == 6 and "in flight or in open batches" in r.stderr
+    assert o4("wait", "--interval", "0.01").code == 0  # settled: it cost $0.000045
+    assert o4("ask", "x", "--max-output", "1000").code == 0

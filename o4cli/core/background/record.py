@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from o4cli.core import budget
 from o4cli.core.ask import outcome
 from o4cli.core.ask import request as req
 from o4cli.core.ask.answer import Answer
@@ -30,7 +31,7 @@ def add(
         f"background call {rid} was",
         lambda ledger: ledger.add_job(
             kind=KIND, status=status, profile=rt.settings.profile, model=opts.model, endpoint=ENDPOINT,
-            remote_id=rid, label=command, state=state,
+            remote_id=rid, label=command, state=state, estimated_cost_usd=budget.held(),
         ),  # fmt: skip
     )
 
