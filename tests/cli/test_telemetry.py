@@ -93,6 +93,17 @@ def test_batch_results_are_one_parent_span_with_a_child_per_batch_recorded_once(
     assert len([s for s, _ in rx.spans() if s.name != "batch results"]) == 1  # recorded, and exported, once
 
 
+def test_a_background_call_is_exported_when_it_is_settled(o4, emulator, env, rx):
+    emulator.bg_timing = {"queued": 1.0, "in_progress": 2.0}
+    emulator.clock.tick_on_read = 0.5
+    emulator.answer(text="later", input_tokens=300, output_tokens=40)
+    rid = o4("ask", "--background", "x", extra_env=otel(rx.url)).stdout.strip()
+    assert rx.spans() == []  # submitted, nothing billed yet
+    assert o4("wait", rid, "--interval", "0.01", extra_env=otel(rx.url)).code == 0
+    [(_, a)] = rx.spans()
+    assert a["gen_ai.response.id"] == rid and a["gen_ai.usage.input_tokens"] == 300 and a["o4.command"] == "ask"
+
+
 def _black_hole():
     """A collector that accepts connections and never answers."""
     sock = socket.socket()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from o4cli.core import budget
+from o4cli.core import budget, telemetry
 from o4cli.core.ask import outcome
 from o4cli.core.ask import request as req
 from o4cli.core.ask.answer import Answer
@@ -84,6 +84,8 @@ def settle(rt: Runtime, job: Job | None, answer: Answer, took: float) -> AskResu
                 job_id, status=answer.status, pending=PENDING, cost_usd=amount, request=row
             ),
         )
+    telemetry.note_ask(rt, command, opts, took, answer=answer, usage=usage, cost_usd=amount, pricing=pricing,
+                       error=error)  # fmt: skip
     schema = bool(job.state.get("schema")) if job else False
     return AskResult(answer, opts, usage, False, pricing, amount, took, schema, error)
 
