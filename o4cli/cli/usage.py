@@ -64,7 +64,7 @@ def reconcile(
     ctx: typer.Context,
     since: Annotated[
         Optional[str],
-        typer.Option("--since", metavar="7d|YYYY-MM-DD", help="From that UTC day through today.", show_default=False),
+        typer.Option("--since", metavar="7d|YYYY-MM-DD", help="From that UTC day through today (default 7d).", show_default=False),
     ] = "7d",
     tolerance: Annotated[
         str, typer.Option("--tolerance", metavar="FRACTION|N%", help="Accepted difference, of the larger side.")
@@ -115,7 +115,7 @@ def _budgets(app):  # noqa: ANN001, ANN202
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
+    group = typer.Typer(invoke_without_command=True, rich_markup_mode=None, subcommand_metavar="[reconcile ...]")
     command(group, callback=True)(usage)
     command(group, "reconcile")(reconcile)
     app.add_typer(group, name="usage")
