@@ -64,7 +64,9 @@ def reconcile(
     ctx: typer.Context,
     since: Annotated[
         Optional[str],
-        typer.Option("--since", metavar="7d|YYYY-MM-DD", help="From that UTC day through today (default 7d).", show_default=False),
+        typer.Option(
+            "--since", metavar="7d|YYYY-MM-DD", help="From that UTC day through today (default 7d).", show_default=False
+        ),
     ] = "7d",
     tolerance: Annotated[
         str, typer.Option("--tolerance", metavar="FRACTION|N%", help="Accepted difference, of the larger side.")
