@@ -30,15 +30,8 @@ def add(
         rt,
         f"background call {rid} was",
         lambda ledger: ledger.add_job(
-            kind=KIND,
-            status=status,
-            profile=rt.settings.profile,
-            model=opts.model,
-            endpoint=ENDPOINT,
-            remote_id=rid,
-            label=command,
-            state=state,
-            estimated_cost_usd=budget.held(),
+            kind=KIND, status=status, profile=rt.settings.profile, model=opts.model, endpoint=ENDPOINT,
+            remote_id=rid, label=command, state=state, estimated_cost_usd=budget.held(),
         ),  # fmt: skip
     )
 
