@@ -100,7 +100,13 @@ def reconciliation(out: Out, rec: Any) -> None:
         ],
         title="Dollars a day (the Costs API)",
     )  # fmt: skip
-    agree = "agree within" if not rec.attributable else "differ beyond"
-    out.note(f"o4 and OpenAI {agree} {rec.percent} ('!' this ledger's difference, '~' maybe others')")
+    differs = any(r.differs for r in rec.rows) or any(d.differs for d in rec.days)
+    if rec.attributable:
+        verdict = f"o4 and OpenAI differ beyond {rec.percent}: rows marked ! are this ledger's own difference"
+    elif differs:
+        verdict = f"o4 and OpenAI differ beyond {rec.percent} only where other keys or machines may spend (~)"
+    else:
+        verdict = f"o4 and OpenAI agree within {rec.percent}"
+    out.note(verdict)
     for note in rec.notes:
         out.note(f"note: {note}")

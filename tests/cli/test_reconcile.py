@@ -53,6 +53,7 @@ def test_other_keys_spend_is_shown_not_failed_until_the_key_is_named(o4, emulato
                        api_key_id="key_laptop")  # fmt: skip
     r, doc = reconcile(o4)
     assert r.code == 0, r.stderr
+    assert "differ beyond 1% only where other keys or machines may spend (~)" in o4("usage", "reconcile", extra_env=ADMIN).stderr
     std = next(x for x in doc["rows"] if x["pricing"] == "standard")
     assert std["differs"] and not std["attributable"] and std["openai"]["input_tokens"] == 92_000
     # naming this ledger's key leaves the laptop's spend out: they agree again
@@ -72,7 +73,7 @@ def test_o4_counting_more_than_openai_is_always_its_own_difference(o4, emulator)
     r, doc = reconcile(o4)
     assert r.code == 1 and doc["attributable_differences"] == 3  # two rows and the day's dollars
     human = o4("usage", "reconcile", extra_env=ADMIN)
-    assert human.code == 1
+    assert human.code == 1 and "rows marked ! are this ledger's own difference" in human.stderr
     title, header, *lines = human.stdout.split("\n\n")[0].splitlines()
     assert title.startswith("# Tokens, ") and title.endswith("(UTC)")
     assert header.split("\t")[:5] == ["day", "model", "pricing", "o4 in", "openai in"]
