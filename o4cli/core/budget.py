@@ -131,14 +131,14 @@ def over(standing: list[Standing], worst: Decimal) -> Standing | None:
     return next((s for s in standing if s.spent + worst > s.budget.limit), None)
 
 
-def refusal(s: Standing, worst: Decimal, profile: str, what: str) -> BudgetError:
+def refusal(s: Standing, worst: Decimal, profile: str, what: str, stopped: str = "nothing was sent") -> BudgetError:
     """The one line that says which budget, what was spent, and the worst case."""
     b = s.budget
     pending = f" (of which {format_usd(s.pending)} in flight or in open batches)" if s.pending else ""
     return BudgetError(
         f"{b.period} budget {format_usd(b.limit)} of profile '{profile}' ({b.source}): "
         f"{format_usd(s.spent)} spent {PERIODS[b.period]}{pending} + {what}'s worst case {format_usd(worst)} "
-        "would pass it; nothing was sent",
+        f"would pass it; {stopped}",
         hint="lower --max-output (it bounds the worst case), wait for the next period, "
         f"or raise it: o4 config set budget_{b.period} USD",
     )
@@ -169,7 +169,14 @@ def _drop_dead_holds(db: sqlite3.Connection, now: datetime) -> None:
 
 
 def hold(
-    db: sqlite3.Connection, settings: Settings, worst: Decimal, command: str, *, what: str, now: datetime | None = None
+    db: sqlite3.Connection,
+    settings: Settings,
+    worst: Decimal,
+    command: str,
+    *,
+    what: str,
+    stopped: str = "nothing was sent",
+    now: datetime | None = None,
 ) -> int:
     """Check every budget and hold ``worst`` against them, in one write transaction;
     return the hold's id, or raise ``BudgetError`` (nothing held)."""
@@ -183,7 +190,7 @@ def hold(
         passed = over(current, worst)
         if passed is not None:
             db.execute("ROLLBACK")
-            raise refusal(passed, worst, settings.profile, what)
+            raise refusal(passed, worst, settings.profile, what, stopped)
         cur = db.execute(
             "INSERT INTO budget_holds (created_at, profile, command, amount_usd, pid, host) VALUES (?,?,?,?,?,?)",
             (stamp(), settings.profile, command, str(worst), os.getpid(), socket.gethostname()),
@@ -204,7 +211,12 @@ def release(db: sqlite3.Connection, hold_id: int) -> None:
 
 @contextmanager
 def reserve(
-    rt: Runtime, worst_case: Callable[[], Decimal | None], command: str, *, what: str = "this call"
+    rt: Runtime,
+    worst_case: Callable[[], Decimal | None],
+    command: str,
+    *,
+    what: str = "this call",
+    stopped: str = "nothing was sent",
 ) -> Iterator[None]:
     """Around a paid call: refuse it when its worst case would pass a budget of the
     profile, else hold that worst case until the call (and its ledger row) is done.
@@ -224,7 +236,7 @@ def reserve(
         )
     ledger = rt.ledger
     try:
-        hold_id = hold(ledger.db, rt.settings, worst, command, what=what)
+        hold_id = hold(ledger.db, rt.settings, worst, command, what=what, stopped=stopped)
     except sqlite3.Error as exc:
         raise LedgerError(f"the budget cannot be checked: the ledger {ledger.path}: {exc}; nothing was sent") from None
     token = _HELD.set(worst)

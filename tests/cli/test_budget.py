@@ -112,3 +112,16 @@ def test_a_background_call_counts_at_its_worst_case_until_it_is_settled(o4, emul
     assert r.code == 6 and "in flight or in open batches" in r.stderr
     assert o4("wait", "--interval", "0.01").code == 0  # settled: it cost $0.000045
     assert o4("ask", "x", "--max-output", "1000").code == 0
+
+
+def test_each_turn_of_a_tool_chain_holds_its_own_worst_case(o4, emulator, env, tmp_path):
+    from tests.cli.test_tools import tool_file
+
+    o4("config", "set", "budget_daily", "0.009")
+    emulator.answer(input_tokens=1000, output_tokens=900, reasoning_tokens=0)  # the first turn calls the tool
+    r = o4("ask", "--tool", tool_file(tmp_path), "--yes", "--max-output", "1000", 'CALL lookup {"q": "x"}')
+    assert r.code == 6 and "this turn's worst case" in r.stderr
+    assert "would pass it; it was not sent (the chain's 1 turn before it is recorded)" in r.stderr
+    assert len(sent(emulator)) == 1  # the second turn was not sent
+    [row] = ledger_rows(env)  # the first turn is recorded, paid
+    assert Decimal(row["cost_usd"]) == Decimal("0.00506")

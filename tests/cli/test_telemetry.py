@@ -105,6 +105,16 @@ def test_a_background_call_is_exported_when_it_is_settled(o4, emulator, env, rx)
     assert a["gen_ai.response.id"] == rid and a["gen_ai.usage.input_tokens"] == 300 and a["o4.command"] == "ask"
 
 
+def test_a_tool_chain_is_one_parent_span_with_a_child_per_turn(o4, emulator, tmp_path, rx):
+    from tests.cli.test_tools import tool_file
+
+    r = o4("ask", "--tool", tool_file(tmp_path), "--yes", 'CALL lookup {"q": "x"}', extra_env=otel(rx.url))
+    assert r.code == 0, r.stderr
+    [(parent, _)] = [(s, a) for s, a in rx.spans() if s.name == "tool chain"]
+    turns = [(s, a) for s, a in rx.spans() if s.name != "tool chain"]
+    assert len(turns) == 2 and all(s.parent_span_id == parent.span_id for s, _ in turns)
+
+
 def _black_hole():
     """A collector that accepts connections and never answers."""
     sock = socket.socket()

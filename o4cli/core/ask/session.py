@@ -261,6 +261,15 @@ def _chain(
     def send(turn_body: dict[str, Any], extra: dict[str, Any]) -> AskResult:
         if budget is not None and paid:
             _chain_budget(budget, paid, turn_body, plan)
+        # budget_daily/monthly: each turn holds its own worst case until it is recorded
+        worst = (lambda: _turn_worst(paid, turn_body, plan)) if paid else (lambda: plan.worst_cost)
+        n = len(paid)
+        before = f"the chain's {n} turn{'s' if n != 1 else ''} before it {'are' if n != 1 else 'is'} recorded"
+        stopped = f"it was not sent ({before})"
+        with reserve_budget(rt, worst, o.command, what="this turn", stopped=stopped):
+            return sent(turn_body, extra)
+
+    def sent(turn_body: dict[str, Any], extra: dict[str, Any]) -> AskResult:
         turn_started = time.monotonic()
         try:
             answer = _call(rt, turn_body, opts, prompt, o, display)
@@ -279,7 +288,8 @@ def _chain(
         paid.append(result)
         return result
 
-    done = chain.run(toolset, body, opts, send, observer or _Refuse())
+    with telemetry.group("tool chain", **{"o4.command": o.command, "gen_ai.request.model": opts.model}):
+        done = chain.run(toolset, body, opts, send, observer or _Refuse())  # a span a turn, under one parent
     last, results = done.last, done.results
     usage = sum((r.usage for r in results), Usage())
     costs = [r.cost_usd for r in results]
@@ -295,9 +305,25 @@ def _chain_budget(budget: Decimal, done: list[AskResult], body: dict[str, Any], 
     """--max-cost for a whole chain: before each later turn, what was spent plus that turn's
     worst case (the last turn's input and output billed again as input, plus this request's
     new items, and the whole output budget) must stay within the budget."""
-    from o4cli.core.cost import format_usd, worst_case
+    from o4cli.core.cost import format_usd
 
     spent = sum((r.cost_usd or Decimal(0) for r in done), Decimal(0))
+    worst = _turn_worst(done, body, plan)
+    if worst is None:
+        return
+    if spent + worst > budget:
+        raise BudgetError(
+            f"--max-cost {format_usd(budget)}: the chain has cost {format_usd(spent)} in {len(done)} turns and its "
+            f"next turn could cost up to {format_usd(worst)}; stopped before sending it",
+            hint="raise --max-cost, lower --max-output, or lower --chain-limit",
+        )
+
+
+def _turn_worst(done: list[AskResult], body: dict[str, Any], plan: req.Plan) -> Decimal | None:
+    """A later turn's worst case: the last turn's input and output billed again as input,
+    plus this request's new items, and the whole output budget."""
+    from o4cli.core.cost import worst_case
+
     last = done[-1].usage
     if "messages" in body:  # Chat: what this turn adds is the assistant's calls and the tool messages
         messages = body["messages"]
@@ -307,14 +333,8 @@ def _chain_budget(budget: Decimal, done: list[AskResult], body: dict[str, Any], 
         added = body.get("input")
     new = len(json.dumps(added)) // 3  # a generous bound (a token is about 4 characters)
     if plan.price is None or plan.max_output is None:
-        return
-    worst = worst_case(last.input_tokens + last.output_tokens + new, plan.max_output, plan.price)
-    if spent + worst > budget:
-        raise BudgetError(
-            f"--max-cost {format_usd(budget)}: the chain has cost {format_usd(spent)} in {len(done)} turns and its "
-            f"next turn could cost up to {format_usd(worst)}; stopped before sending it",
-            hint="raise --max-cost, lower --max-output, or lower --chain-limit",
-        )
+        return None
+    return worst_case(last.input_tokens + last.output_tokens + new, plan.max_output, plan.price)
 
 
 class _Refuse:
