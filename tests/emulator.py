@@ -223,6 +223,7 @@ class Emulator:
             self.scripts: list[Script] = []
             self.responses: dict[str, dict[str, Any]] = {}
             self.conversations: dict[str, dict[str, Any]] = {}  # response id -> its prompt and tool rounds
+            self.issued: set[str] = set()  # encrypted reasoning contents handed out
             self.limiter: RateLimiter | None = None
             self.clock = Clock()
             # models the API no longer serves: responses/chat answer 404 model_not_found
@@ -471,14 +472,21 @@ class Emulator:
             return refused
         prev = body.get("previous_response_id")
         if prev and prev not in self.responses:
-            return api_error(400, f"Previous response with id '{prev}' not found.", "invalid_request_error", param="previous_response_id")
+            # what the API answers for a response sent with store=false, deleted, or past its 30 days
+            return api_error(400, f"Previous response with id '{prev}' not found.", "invalid_request_error", "previous_response_not_found", "previous_response_id")
+        bad = self._bad_reasoning_input(body)
+        if bad:
+            return bad
         script = self._script()
         rid = self.next_id("resp_")
         if body.get("background"):  # the background emulation makes no tool calls
             return emulator_background.create(self, body, script, rid, fake_llm.answer_text(script, body, chat=False))
         text, items, conversation = self._turn(body, script, prev)
         obj = fake_llm.response_object(rid, script, body, text, items=items)
-        self.responses[rid] = obj
+        with self.lock:
+            self.issued.add(fake_llm.encrypted(rid))
+            if body.get("store", True) is not False:  # store=false: nothing kept to chain from
+                self.responses[rid] = obj
         self.conversations[rid] = conversation
         emulator_usage.note(self, headers, obj["model"], obj["usage"], service_tier=obj.get("service_tier"))
         if body.get("stream"):
@@ -488,6 +496,22 @@ class Emulator:
             ]
             return Stream(script, events)
         return Reply(200, obj, self._rl_headers())
+
+    def _bad_reasoning_input(self, body: dict[str, Any]) -> Reply | None:
+        """Reasoning items sent back as input must carry encrypted content this server issued
+        (with store=false there is nothing to look them up by id)."""
+        items = body.get("input") if isinstance(body.get("input"), list) else []
+        for item in items:
+            if isinstance(item, dict) and item.get("type") == "reasoning":
+                content = item.get("encrypted_content")
+                if content not in self.issued and item.get("id", "").replace("rs_", "resp_") not in self.responses:
+                    return api_error(400, "The encrypted content for item could not be verified.", "invalid_request_error", "invalid_encrypted_content", "input")
+        return None
+
+    def forget(self) -> None:
+        """Drop every stored response, as the API does after 30 days (chains from them then fail)."""
+        with self.lock:
+            self.responses.clear()
 
     def create_chat(self, payload: dict[str, Any] | None, headers: Any = None, **_: Any) -> Reply | Stream:
         body = payload or {}

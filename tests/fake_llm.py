@@ -190,18 +190,28 @@ def chat_tool_calls(calls: list[tuple[str, str]], next_id: Any) -> list[dict[str
 # ------------------------------------------------------------- Responses
 
 
+def encrypted(rid: str) -> str:
+    """The opaque ``encrypted_content`` the emulator gives a response's reasoning item."""
+    return "gAAAA" + rid.encode().hex()
+
+
+def reasoning_item(rid: str, script: Script, body: dict[str, Any], *, summary: bool = True) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": rid.replace("resp_", "rs_"),
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": script.summary}] if script.summary and summary else [],
+    }
+    if "reasoning.encrypted_content" in (body.get("include") or []):
+        item["encrypted_content"] = encrypted(rid)
+    return item
+
+
 def response_object(
     rid: str, script: Script, body: dict[str, Any], text: str, status: str | None = None,
     items: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     c = _counts(script, body, text, chat=False)
-    output: list[dict[str, Any]] = [
-        {
-            "id": rid.replace("resp_", "rs_"),
-            "type": "reasoning",
-            "summary": [{"type": "summary_text", "text": script.summary}] if script.summary else [],
-        }
-    ]
+    output: list[dict[str, Any]] = [reasoning_item(rid, script, body)]
     output.extend(items or [])
     if text:
         output.append(
@@ -229,6 +239,7 @@ def response_object(
         "reasoning": body.get("reasoning") or {"effort": "medium", "summary": None},
         "max_output_tokens": body.get("max_output_tokens"),
         "store": body.get("store", True),
+        "instructions": body.get("instructions"),
     }
 
 
@@ -253,7 +264,7 @@ def response_events(
             ev("response.reasoning_summary_text.delta", item_id=rs, output_index=0, summary_index=0, delta=script.summary[i : i + 8])
         ev("response.reasoning_summary_text.done", item_id=rs, output_index=0, summary_index=0, text=script.summary)
         ev("response.reasoning_summary_part.done", item_id=rs, output_index=0, summary_index=0, part={"type": "summary_text", "text": script.summary})
-    ev("response.output_item.done", output_index=0, item={"id": rs, "type": "reasoning", "summary": [{"type": "summary_text", "text": script.summary}] if script.summary else []})
+    ev("response.output_item.done", output_index=0, item=reasoning_item(rid, script, body))
     for n, item in enumerate(items or [], start=1):
         if item["type"] == "function_call":
             ev("response.output_item.added", output_index=n, item={**item, "arguments": "", "status": "in_progress"})

@@ -13,11 +13,15 @@ from o4cli.cli.options import (
     ApiKind,
     Detail,
     DryRunOpt,
+    Effort,
     EffortOpt,
     MaxCostOpt,
     MaxOutputOpt,
     ModelOpt,
+    NoLogOpt,
     SystemOpt,
+    TemplateOpt,
+    VarOpt,
     command,
     context,
     model_flags,
@@ -87,10 +91,19 @@ def run(
         ),
     ] = False,
     cont: Annotated[
-        bool, typer.Option("--continue", "-c", help="Continue the last conversation (Responses API).")
+        bool,
+        typer.Option(
+            "--continue", "-c", help="Continue the profile's latest conversation (its instructions, model, effort)."
+        ),
     ] = False,
     cid: Annotated[
-        Optional[str], typer.Option("--cid", metavar="ID", help="Continue from this response id.", show_default=False)
+        Optional[str],
+        typer.Option(
+            "--cid",
+            metavar="ID",
+            help="Continue this conversation (an id from `o4 logs`, or a response id); a new name starts one.",
+            show_default=False,
+        ),
     ] = None,
     param: Annotated[
         ListOpt,
@@ -124,8 +137,11 @@ def run(
     tool: Annotated[
         ListOpt,
         typer.Option(
-            "--tool", metavar="FILE", help="Tool definitions (TOML or JSON) the model may call (repeatable).",
-            show_default=False, rich_help_panel="Tools",
+            "--tool",
+            metavar="FILE",
+            help="Tool definitions (TOML or JSON) the model may call (repeatable).",
+            show_default=False,
+            rich_help_panel="Tools",
         ),
     ] = None,
     chain_limit: Annotated[
@@ -137,57 +153,89 @@ def run(
     tool_calls: Annotated[
         bool,
         typer.Option(
-            "--tool-calls", help="Print the model's tool calls as JSON and exit 7; run nothing.",
+            "--tool-calls",
+            help="Print the model's tool calls as JSON and exit 7; run nothing.",
             rich_help_panel="Tools",
         ),
     ] = False,
     tool_result: Annotated[
         ListOpt,
         typer.Option(
-            "--tool-result", metavar="CALL_ID=FILE|-",
+            "--tool-result",
+            metavar="CALL_ID=FILE|-",
             help="A call's output, to continue the conversation after --tool-calls (repeatable).",
-            show_default=False, rich_help_panel="Tools",
+            show_default=False,
+            rich_help_panel="Tools",
         ),
     ] = None,
     code_interpreter: Annotated[
-        bool, typer.Option("--code-interpreter", help="OpenAI's code interpreter (Responses API).",
-                           rich_help_panel="Tools")
+        bool,
+        typer.Option("--code-interpreter", help="OpenAI's code interpreter (Responses API).", rich_help_panel="Tools"),
     ] = False,
     file_search: Annotated[
         ListOpt,
         typer.Option(
-            "--file-search", metavar="VECTOR_STORE_ID", help="Search this vector store (repeatable).",
-            show_default=False, rich_help_panel="Tools",
+            "--file-search",
+            metavar="VECTOR_STORE_ID",
+            help="Search this vector store (repeatable).",
+            show_default=False,
+            rich_help_panel="Tools",
         ),
     ] = None,
     mcp: Annotated[
         ListOpt,
         typer.Option(
-            "--mcp", metavar="LABEL=URL",
+            "--mcp",
+            metavar="LABEL=URL",
             help="A remote MCP server; its token comes from O4_MCP_<LABEL>_TOKEN (repeatable).",
-            show_default=False, rich_help_panel="Tools",
+            show_default=False,
+            rich_help_panel="Tools",
         ),
     ] = None,
     mcp_allow: Annotated[
         ListOpt,
         typer.Option(
-            "--mcp-allow", metavar="TOOL", help="Only these MCP tools (repeatable).", show_default=False,
+            "--mcp-allow",
+            metavar="TOOL",
+            help="Only these MCP tools (repeatable).",
+            show_default=False,
             rich_help_panel="Tools",
         ),
     ] = None,
+    # --- history, templates and pipelines (issue 15)
+    template: TemplateOpt = None,
+    var: VarOpt = None,
+    no_log: NoLogOpt = False,
+    no_stdin: Annotated[
+        bool, typer.Option("--no-stdin", help="Never read stdin (for `while read ...; do o4 ask ...; done` loops).")
+    ] = False,
+    extract: Annotated[
+        bool, typer.Option("--extract", "-x", help="Print only the answer's first fenced code block.")
+    ] = False,
+    extract_all: Annotated[
+        bool, typer.Option("--extract-all", help="Print only the answer's fenced code blocks, all of them.")
+    ] = False,
 ) -> Optional[int]:
     from o4cli.core.ask import session
 
+    tpl = _template(template, var)
+    if tpl is not None:  # the template lies under the flags: a flag given wins
+        model = model or tpl.model
+        effort = effort or (Effort(tpl.effort) if tpl.effort else None)
+        system = system if system is not None else tpl.system
+        schema = schema or tpl.schema
+        param = [*tpl.params, *(param or ())]
     app = context(ctx, flags={**model_flags(model, effort), "api": api.value if api else None})
     tools = _tool_options(
         app, tool, chain_limit, yes, tool_calls, tool_result, code_interpreter, file_search, mcp, mcp_allow
     )
+    pick = "all" if extract_all else ("first" if extract else None)
     stdin_text = None
-    if not app.stdin_is_terminal() and not (tools and tools.results_stdin is not None):
+    if not (no_stdin or app.stdin_is_terminal()) and not (tools and tools.results_stdin is not None):
         stdin_text = _read_stdin(app)
     opts = session.AskOptions(
         command=ctx.info_name or "ask",
-        words=tuple(words or ()),
+        words=tuple(tpl.prompt_words(words or ()) if tpl else (words or ())),
         stdin_text=stdin_text,
         files=tuple(file or ()),
         images=tuple(image or ()),
@@ -205,16 +253,18 @@ def run(
         background=background,
         resumable=resumable,
         tools=tools,
+        log=not no_log,
     )
     observer = _tool_view(app) if tools else None
     silent = bool(tools and tools.hand_back)  # --tool-calls: stdout is the calls document alone
-    result = session.run(app, opts, lambda streaming: display(app, streaming, silent=silent), observer)
+    # -x: a stream shows nothing as it arrives; the code blocks are printed at the end
+    result = session.run(app, opts, lambda streaming: display(app, streaming, silent=silent or bool(pick)), observer)
     if isinstance(result, session.DryRun):
         _show_dry_run(app, result)
     elif isinstance(result, session.ChainResult):
         return _show_chain(app, result)
     elif isinstance(result, session.AskResult):
-        show(app, result)
+        show(app, result, pick)
     else:
         from o4cli.cli.background import show_submitted
 
@@ -316,16 +366,22 @@ def _show_dry_run(app, dry) -> None:  # noqa: ANN001
     app.out.json(documents.dry_run(dry)) if app.json else view.dry_run(app.out, dry)
 
 
-def show(app, r) -> None:  # noqa: ANN001
-    """The answer (unless it streamed), the summary line, then the error it ended with
-    (``o4 wait`` shows its answers with this too). A background call that goes on gets a
-    line saying how to get its answer, and after Ctrl-C the choice to cancel it."""
+def show(app, r, pick: str | None = None) -> None:  # noqa: ANN001
+    """The answer (unless it streamed; ``pick``: only its code blocks, -x), the summary line,
+    then the error it ended with (``o4 wait`` shows its answers with this too). A background
+    call that goes on gets a line saying how to get its answer, and after Ctrl-C the choice
+    to cancel it."""
     from o4cli.core.documents import ask as documents
     from o4cli.render import answer as view
 
     if r.answer.reader_gone:
         raise BrokenPipeError  # main() exits quietly; the row is written
-    app.out.json(documents.answer(r)) if app.json else view.result(app.out, r)
+    if app.json:
+        app.out.json(documents.answer(r))
+    elif pick:
+        _show_extract(app, r, every=pick == "all")
+    else:
+        view.result(app.out, r)
     if r.running:
         from o4cli.cli.background import after_running
 
@@ -334,6 +390,35 @@ def show(app, r) -> None:  # noqa: ANN001
         view.summary(app.out, r)
     if r.error is not None:
         raise r.error
+
+
+def _show_extract(app, r, *, every: bool) -> None:  # noqa: ANN001
+    """-x/--extract-all: the code blocks alone; an answer without one is printed whole (said so)."""
+    from o4cli.core.ask.extract import extract
+    from o4cli.render import answer as view
+
+    block = extract(r.answer.text, every=every)
+    if block is None:
+        if r.answer.text:
+            app.notice("note: the answer has no fenced code block; printing it whole")
+        view.print_answer(app.out, r.answer.text, markdown=False)
+        return
+    view.print_answer(app.out, block, markdown=False)
+
+
+def _template(name: str | None, var: list[str] | None):  # noqa: ANN202 - a Template, or None
+    """-t NAME with its --var KEY=VALUE substitutions (--var alone is refused)."""
+    if name is None:
+        if var:
+            from o4cli.core.errors import UsageError
+
+            raise UsageError("--var goes with -t/--template")
+        return None
+    import os
+
+    from o4cli.core import templates
+
+    return templates.load(os.environ, name).apply(var or ())
 
 
 def register(app: typer.Typer) -> None:

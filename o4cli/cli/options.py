@@ -223,6 +223,21 @@ MaxCostOpt = Annotated[
         "--max-cost", metavar="USD", help="Refuse to send when the worst case could cost more.", show_default=False
     ),
 ]
+NoLogOpt = Annotated[
+    bool, typer.Option("--no-log", help="Keep no prompt or answer of this call in the history (the cost still is).")
+]
+TemplateOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--template", "-t", metavar="NAME", help="Apply a saved template (`o4 templates list`).", show_default=False
+    ),
+]
+VarOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--var", metavar="KEY=VALUE", help="A template variable: {KEY} becomes VALUE (repeatable).", show_default=False
+    ),
+]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Check everything and show what would be sent; send nothing.")
 ]

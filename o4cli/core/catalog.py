@@ -412,11 +412,11 @@ def _date(v: Any, key: str) -> date | None:
 
 def _money(v: Any, key: str) -> Decimal:
     if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-        raise _Bad(f"{key} must be a price in USD per 1M tokens, like \"1.10\"")
+        raise _Bad(f'{key} must be a price in USD per 1M tokens, like "1.10"')
     try:
         d = Decimal(str(v))
     except InvalidOperation:
-        raise _Bad(f"{key} must be a price in USD per 1M tokens, like \"1.10\" (got {v!r})") from None
+        raise _Bad(f'{key} must be a price in USD per 1M tokens, like "1.10" (got {v!r})') from None
     if not d.is_finite() or d < 0:
         raise _Bad(f"{key} must be a non-negative price")
     return d

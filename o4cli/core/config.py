@@ -30,6 +30,7 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 CONFIG_ENV = "O4_CONFIG"
 DATA_ENV = "O4_DATA_DIR"
 PROFILE_ENV = "O4_PROFILE"
+NO_LOG_ENV = "O4_NO_LOG"  # set (not 0): keep no prompts or answers in the history
 
 # Environment variables that override a profile's setting (design.md section 2).
 ENV_OVERRIDES = {
@@ -191,6 +192,7 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "budget_daily": _usd,
     "budget_monthly": _usd,
     "admin_key_env": _env_name,
+    "log": _bool,  # keep prompts and answers in the history (``o4 logs``)
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -205,6 +207,7 @@ DEFAULTS: dict[str, Any] = {
     "resumable": False,
     "auth": "bearer",
     "admin_key_env": DEFAULT_ADMIN_KEY_ENV,
+    "log": True,
 }
 
 
@@ -280,6 +283,7 @@ class Settings:
     budget_daily: float | None = None  # USD a UTC day, this profile's calls (core/budget.py)
     budget_monthly: float | None = None  # USD a UTC calendar month
     admin_key_env: str = DEFAULT_ADMIN_KEY_ENV  # the admin key's variable (`o4 usage reconcile`)
+    log: bool = True
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def deployment(self, model: str) -> str:
@@ -403,6 +407,9 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
         if key == "default_profile":
             if not isinstance(value, str) or not value:
                 raise UsageError(f"config file {path}: 'default_profile' must be a profile name")
+        elif key == "log":
+            if not isinstance(value, bool):
+                raise UsageError(f"config file {path}: 'log' must be true or false (got {value!r})")
         elif key == "profiles":
             if not isinstance(value, dict):
                 raise UsageError(f"config file {path}: 'profiles' must be a table of profiles")
@@ -416,8 +423,9 @@ def validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
                         raise UsageError(f"config file {path}: {exc.message}", hint=exc.hint) from None
         else:
             raise UsageError(
-                f"config file {path}: unknown top-level key '{key}'{_suggest(key, ['default_profile', 'profiles'])}",
-                hint="the file holds 'default_profile' and [profiles.NAME] tables",
+                f"config file {path}: unknown top-level key '{key}'"
+                + _suggest(key, ["default_profile", "log", "profiles"]),
+                hint="the file holds 'default_profile', 'log' and [profiles.NAME] tables",
             )
     return data
 
@@ -534,9 +542,13 @@ def resolve(
 
     values: dict[str, Any] = dict(DEFAULTS)
     sources = {k: "default" for k in DEFAULTS}
+    if "log" in cfg.data:  # the one setting that may also be global (top level of the file)
+        values["log"], sources["log"] = cfg.data["log"], "config file"
     for key, value in stored.items():
         values[key] = value
         sources[key] = f"profile {name}"
+    if env.get(NO_LOG_ENV, "") not in ("", "0"):
+        values["log"], sources["log"] = False, f"${NO_LOG_ENV}"
     for key, var in ENV_OVERRIDES.items():
         if env.get(var):
             try:

@@ -122,6 +122,63 @@ def m003_budget_holds(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_history(db: sqlite3.Connection) -> None:
+    """The history of prompts and answers (``o4 logs``; ``core/history.py`` reads and
+    writes it), each turn pointing at its ledger row; full-text indexed with FTS5 when
+    this Python's SQLite has it (``o4 logs search`` falls back to LIKE otherwise)."""
+    _script(
+        db,
+        """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            conversation TEXT NOT NULL,
+            request_id INTEGER REFERENCES requests(id) ON DELETE SET NULL,
+            profile TEXT,
+            command TEXT NOT NULL,
+            api TEXT,
+            model TEXT,
+            effort TEXT,
+            system TEXT,
+            prompt TEXT NOT NULL,
+            files TEXT,
+            images TEXT,
+            options TEXT,
+            answer TEXT NOT NULL DEFAULT '',
+            summary TEXT,
+            response_id TEXT,
+            status TEXT,
+            stored INTEGER NOT NULL DEFAULT 1,
+            items TEXT
+        );
+        CREATE INDEX history_conversation ON history(conversation, id);
+        CREATE INDEX history_profile ON history(profile, id);
+        CREATE INDEX history_response ON history(response_id)
+        """,
+    )
+    try:
+        db.execute(
+            "CREATE VIRTUAL TABLE history_fts USING fts5(prompt, system, answer, content='history', content_rowid='id')"
+        )
+    except sqlite3.OperationalError as exc:
+        if "fts5" not in str(exc):
+            raise
+        return  # no FTS5 in this SQLite: search uses LIKE
+    # (one statement each: a trigger's body holds semicolons, which _script would split)
+    db.execute(
+        "CREATE TRIGGER history_ai AFTER INSERT ON history BEGIN"
+        " INSERT INTO history_fts(rowid, prompt, system, answer) VALUES (new.id, new.prompt, new.system, new.answer);"
+        " END"
+    )
+    db.execute(
+        "CREATE TRIGGER history_ad AFTER DELETE ON history BEGIN"
+        " INSERT INTO history_fts(history_fts, rowid, prompt, system, answer)"
+        " VALUES ('delete', old.id, old.prompt, old.system, old.answer);"
+        " END"
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

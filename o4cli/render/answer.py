@@ -18,11 +18,9 @@ def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
 
         out.console().print(Markdown(safe(text)))
         return
-    # Piped, the answer goes out byte for byte; a terminal gets a final newline.
-    from o4cli.render import isatty
-
-    tidy = isatty(out.stdout) and text and not text.endswith("\n")
-    out.write(text + ("\n" if tidy else ""))
+    # The answer goes out byte for byte, plus a final newline when it has none: answers
+    # appended to one file (`>> out`) or printed by `xargs` one after another stay apart.
+    out.write(text + ("\n" if text and not text.endswith("\n") else ""))
 
 
 def result(out: Out, r: Any) -> None:
@@ -196,8 +194,6 @@ class StreamView:
 
     def close(self) -> None:
         """Print what is still open and leave the terminal tidy."""
-        from o4cli.render import isatty
-
         self.waiting.stop()
         self._end_summary("\n")
         if self.live is not None:
@@ -208,6 +204,6 @@ class StreamView:
             if self.open.strip():
                 self.o.console(self.out).print(Markdown(self.open))
             self.live = None
-        elif self.wrote_text and not self.ends_with_newline and not self.silent and isatty(self.out):
-            self.out.write("\n")
+        elif self.wrote_text and not self.ends_with_newline and not self.silent:
+            self.out.write("\n")  # piped too: the next answer in `>> file` starts on its own line
             self.out.flush()

@@ -11,7 +11,7 @@ from tests.cli.helpers import GIF_ANIMATED, GIF_STILL, PNG, SUMMARY, ledger_rows
 def test_words_make_the_prompt_and_stdout_is_the_answer(o4, emulator, env):
     r = o4("ask", "hello", "world")
     assert r.code == 0, r.stderr
-    assert r.stdout == "Echo: hello world"  # byte for byte when piped
+    assert r.stdout == "Echo: hello world\n"  # byte for byte when piped, plus a final newline
     assert SUMMARY.search(r.stderr), r.stderr
     (body,) = emulator.bodies("/v1/responses")
     assert body == {"model": "o4-mini", "input": "hello world", "reasoning": {"effort": "medium"}}
@@ -21,7 +21,7 @@ def test_words_make_the_prompt_and_stdout_is_the_answer(o4, emulator, env):
 
 
 def test_stdin_alone_and_after_the_words(o4, emulator):
-    assert o4("ask", input="just stdin\n").stdout == "Echo: just stdin"
+    assert o4("ask", input="just stdin\n").stdout == "Echo: just stdin\n"
     o4("ask", "summarize", input="piped text\n")
     bodies = emulator.bodies("/v1/responses")
     assert bodies[0]["input"] == "just stdin"
@@ -98,7 +98,7 @@ def test_bad_images_are_refused(o4, emulator, tmp_path):
 def test_chat_api_same_output_same_summary_same_ledger(o4, emulator, env):
     r1 = o4("ask", "same", "question")
     r2 = o4("ask", "--api", "chat", "same", "question", "--max-output", "5000", "-e", "low")
-    assert r1.stdout == r2.stdout == "Echo: same question"
+    assert r1.stdout == r2.stdout == "Echo: same question\n"
     assert SUMMARY.search(r2.stderr)
     body = emulator.bodies("/v1/chat/completions")[0]
     assert body == {
@@ -175,10 +175,10 @@ def test_continue_and_cid(o4, emulator):
 def test_continue_refusals(o4, emulator):
     r = o4("ask", "-c", "x")
     assert r.code == 2 and "no earlier conversation" in r.stderr
-    r = o4("ask", "--api", "chat", "-c", "x")
-    assert r.code == 2 and "need the Responses API" in r.stderr
     r = o4("ask", "--api", "chat", "--cid", "resp_1", "x")
-    assert r.code == 2 and emulator.log == []
+    assert r.code == 2 and "o4's history has no copy" in r.stderr and emulator.log == []
+    r = o4("ask", "-c", "--cid", "c_1", "x")
+    assert r.code == 2 and "not both" in r.stderr and emulator.log == []
 
 
 def test_option_fields_parse_as_json(o4, emulator):
@@ -266,7 +266,7 @@ def test_empty_answer_trap_chat(o4, emulator, env):
 def test_answer_cut_at_max_output_keeps_the_text(o4, emulator):
     emulator.answer(status="incomplete", text="partial answ")
     r = o4("ask", "x", "--max-output", "100")
-    assert r.code == 1 and r.stdout == "partial answ" and "cut at the output limit" in r.stderr
+    assert r.code == 1 and r.stdout == "partial answ\n" and "cut at the output limit" in r.stderr
 
 
 def test_json_output_shape(o4, emulator):
@@ -325,7 +325,7 @@ def test_api_errors_and_exit_codes(o4, emulator, env):
     assert o4("ask", "x", extra_env={"OPENAI_API_KEY": "sk-bad-000000000000"}).code == 3
     emulator.fault(status=429, headers={"Retry-After": "0"})
     r = o4("ask", "x")
-    assert r.code == 0 and r.stdout == "Echo: x"
+    assert r.code == 0 and r.stdout == "Echo: x\n"
     o4("config", "set", "max_retries", "1")
     emulator.fault(status=503, times=2)
     assert o4("ask", "x").code == 5

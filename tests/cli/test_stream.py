@@ -17,7 +17,7 @@ def test_piped_stdout_is_the_answer_byte_for_byte(o4, emulator, env, api):
     emulator.answer(text=LONG, summary="Thinking about foxes.")
     r = o4("stream", "--api", api, "tell me")
     assert r.code == 0, r.stderr
-    assert r.stdout == LONG
+    assert r.stdout == LONG + "\n"  # the text as it came, then a final newline
     assert "\x1b[" not in r.stdout and "Thinking about" not in r.stdout
     assert SUMMARY.search(r.stderr)
     (body,) = emulator.bodies()
@@ -48,7 +48,7 @@ def test_a_stream_cut_midway_keeps_what_arrived_and_exits_5(o4, emulator, env, a
     emulator.answer(text=LONG, cut_after=5, chunk=4)
     r = o4("stream", "--api", api, "x")
     assert r.code == 5, r.stderr
-    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
+    assert r.stdout and LONG.startswith(r.stdout.removesuffix("\n")) and len(r.stdout) < len(LONG)
     assert "o4: error: the stream was cut: RemoteProtocolError: " in r.stderr  # the connection dropped
     assert "(estimated)" in r.stderr
     (row,) = ledger_rows(env)
@@ -60,7 +60,7 @@ def test_a_stream_that_ends_unfinished_keeps_what_arrived_and_exits_5(o4, emulat
     emulator.answer(text=LONG, end_after=5, chunk=4)  # a clean end of the HTTP body, no final event
     r = o4("stream", "--api", api, "x")
     assert r.code == 5, r.stderr
-    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) <= 20
+    assert r.stdout and LONG.startswith(r.stdout.removesuffix("\n")) and len(r.stdout) <= 20
     assert "o4: error: the stream ended before the answer was complete" in r.stderr
     assert "the stream was cut" not in r.stderr and "(estimated)" in r.stderr
     (row,) = ledger_rows(env)
@@ -70,7 +70,7 @@ def test_a_stream_that_ends_unfinished_keeps_what_arrived_and_exits_5(o4, emulat
 def test_an_error_event_midway(o4, emulator, env):
     emulator.answer(text=LONG, error_event_after=3)
     r = o4("stream", "x")
-    assert r.code == 5 and LONG.startswith(r.stdout) and r.stdout
+    assert r.code == 5 and LONG.startswith(r.stdout.removesuffix("\n")) and r.stdout
     assert "server_error" in r.stderr and "error while streaming" in r.stderr
     assert ledger_rows(env)[0]["status"] == "failed"
 
@@ -84,7 +84,7 @@ def test_response_failed(o4, emulator):
 def test_response_incomplete_keeps_the_text(o4, emulator, env):
     emulator.answer(status="incomplete", text="half of it")
     r = o4("stream", "x", "--max-output", "100")
-    assert r.code == 1 and r.stdout == "half of it" and "cut at the output limit" in r.stderr
+    assert r.code == 1 and r.stdout == "half of it\n" and "cut at the output limit" in r.stderr
     assert ledger_rows(env)[0]["status"] == "incomplete"
 
 
@@ -101,7 +101,7 @@ def test_unverified_organization_falls_back_to_one_call(o4, emulator, env):
     )
     r = o4("stream", "x")
     assert r.code == 0, r.stderr
-    assert r.stdout == "Echo: x" and "asking once without streaming" in r.stderr
+    assert r.stdout == "Echo: x\n" and "asking once without streaming" in r.stderr
     first, second = emulator.bodies()
     assert first["stream"] is True and "stream" not in second
     assert len(ledger_rows(env)) == 1
@@ -110,7 +110,7 @@ def test_unverified_organization_falls_back_to_one_call(o4, emulator, env):
 def test_rate_limit_then_success_before_the_stream_starts(o4, emulator):
     emulator.fault(status=429, headers={"retry-after-ms": "200"})
     r = o4("stream", "x")
-    assert r.code == 0 and r.stdout == "Echo: x" and len(emulator.log) == 2
+    assert r.code == 0 and r.stdout == "Echo: x\n" and len(emulator.log) == 2
 
 
 @in_process_only
@@ -121,7 +121,7 @@ def test_ctrl_c_mid_stream_keeps_what_arrived(o4, emulator, env):
     r = o4("stream", "x")
     interrupt.join()
     assert r.code == 130, r.stderr
-    assert r.stdout and LONG.startswith(r.stdout) and len(r.stdout) < len(LONG)
+    assert r.stdout and LONG.startswith(r.stdout.removesuffix("\n")) and len(r.stdout) < len(LONG)
     assert "interrupted" in r.stderr and "Traceback" not in r.stderr
     (row,) = ledger_rows(env)
     assert row["status"] == "interrupted" and row["estimated"] == 1
@@ -138,5 +138,5 @@ def test_markdown_piped_is_the_raw_text(o4, emulator, command, plain):
     emulator.answer(text=MARKDOWN, summary="Considering the plan.", chunk=3)
     r = o4(command, *plain, "plan it")
     assert r.code == 0, r.stderr
-    assert r.stdout == MARKDOWN and "\x1b[" not in r.output
+    assert r.stdout == MARKDOWN + "\n" and "\x1b[" not in r.output
     assert "Considering the plan." not in r.output  # a summary shows in a terminal only

@@ -38,6 +38,9 @@ class Options:
     summary: bool = False  # ask for a reasoning summary (Responses only)
     background: bool = False  # run on the server, fetched later (Responses only; needs store)
     extra: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
+    # a conversation's earlier turns, sent again as input (core/ask/conversation.py)
+    replay: tuple[dict[str, Any], ...] = ()
+    encrypted_reasoning: bool = False  # ask for reasoning items as encrypted content (store=false)
 
 
 def parse_option(item: str) -> tuple[str, Any]:
@@ -187,6 +190,10 @@ def build_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
         body = _responses_body(prompt, opts)
     for key, value in opts.extra.items():
         _set_dotted(body, key, value)
+    if opts.encrypted_reasoning and opts.api == RESPONSES:
+        include = body.get("include") if isinstance(body.get("include"), list) else []
+        if "reasoning.encrypted_content" not in include:
+            body["include"] = [*include, "reasoning.encrypted_content"]
     return body
 
 
@@ -200,6 +207,10 @@ def _responses_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
         body["input"] = [{"role": "user", "content": content}]
     else:
         body["input"] = prompt.text
+    if opts.replay:
+        current = body["input"]
+        turn = current if isinstance(current, list) else [{"role": "user", "content": current}]
+        body["input"] = [*opts.replay, *turn]
     if prompt.system:
         body["instructions"] = prompt.system
     reasoning: dict[str, Any] = {}
@@ -235,6 +246,7 @@ def _chat_body(prompt: Prompt, opts: Options) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     if prompt.system:
         messages.append({"role": "developer", "content": prompt.system})
+    messages.extend(m for m in opts.replay if "role" in m and "type" not in m)
     if prompt.images:
         parts: list[dict[str, Any]] = []
         if prompt.text:
@@ -272,8 +284,10 @@ class Plan:
         max_output: int | None,
         price: catalog.Price | None,
         pricing: str,
+        earlier: int = 0,
     ) -> None:
         self._count = count
+        self.earlier = earlier  # a conversation's earlier turns, input again (an estimate)
         self._input: Estimate | None = None
         self.max_output = max_output
         self.price = price
@@ -289,7 +303,7 @@ class Plan:
     def worst_cost(self) -> Decimal | None:
         if self.price is None or self.max_output is None:
             return None
-        return worst_case(self.input.tokens, self.max_output, self.price)
+        return worst_case(self.input.tokens + self.earlier, self.max_output, self.price)
 
 
 def count_prompt(prompt: Prompt, model: catalog.Model | None) -> Estimate:
@@ -311,6 +325,7 @@ def plan(
     *,
     max_cost: Decimal | None,
     fallback: bool = False,
+    earlier: int = 0,
 ) -> Plan:
     """Refuse a prompt that cannot fit or a worst case over budget; ``--max-cost`` for a
     model o4 cannot price is refused too (exit 2: nothing would bound the cost).
@@ -324,14 +339,23 @@ def plan(
         raise UsageError(
             f"--max-cost: o4 has no {pricing} price for '{opts.model}', so it cannot promise a ceiling; "
             "nothing was sent",
-            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(opts.model)}\".prices]; "
+            hint=f'give its prices in models.toml ([models."{catalog.canonical(opts.model)}".prices]; '
             "README 'Models'), or drop --max-cost",
         )
     budget = opts.max_output if opts.max_output is not None else (model.max_output if model else None)
-    p = Plan(lambda: count_prompt(prompt, model), budget, price, pricing)
+    p = Plan(lambda: count_prompt(prompt, model), budget, price, pricing, earlier)
     image_max = tokens_mod.image_tokens(None, model.image_tokens if model else None)
     upper = tokens_mod.prompt_bound(prompt.text, prompt.system, len(prompt.images), image_max)
     context = model.context_window if model else None
+    if context is not None and earlier and upper + earlier + (opts.max_output or 0) > context:
+        est = p.input
+        if est.tokens + earlier + (opts.max_output or 0) > context:
+            raise UsageError(
+                f"the conversation no longer fits {model.id}'s {context:,}-token context: its earlier turns are "
+                f"~{earlier:,} tokens, this prompt {est.label}"
+                + (f", --max-output {opts.max_output:,}" if opts.max_output else ""),
+                hint="start a new conversation (leave out -c/--cid), or carry over a summary of this one",
+            )
     if context is not None and upper + (opts.max_output or 0) > context:
         est = p.input
         needed = est.tokens + (opts.max_output or 0)
@@ -347,13 +371,14 @@ def plan(
                 f"--max-cost: o4 does not know {opts.model}'s maximum output, so it cannot bound the cost",
                 hint="give --max-output N (or max_output in models.toml)",
             )
-        if worst_case(upper, budget, price) > max_cost:  # the bound cannot settle it: count
+        if worst_case(upper + earlier, budget, price) > max_cost:  # the bound cannot settle it: count
             worst = p.worst_cost
             assert worst is not None
             if worst > max_cost:
                 raise BudgetError(
                     f"--max-cost {format_usd(max_cost)}: the worst case is {format_usd(worst)} "
-                    f"(input {p.input.label} + {budget:,} output tokens at the {pricing} price); nothing was sent",
+                    f"(input {p.input.label}{f' + ~{earlier:,} from earlier turns' if earlier else ''}"
+                    f" + {budget:,} output tokens at the {pricing} price); nothing was sent",
                     hint="lower --max-output, shorten the input, or raise --max-cost",
                 )
     return p

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from o4cli.core import catalog, lifecycle, telemetry
+from o4cli.core.ask import conversation as convo
 from o4cli.core.ask import outcome
 from o4cli.core.ask import prompt as prompt_mod
 from o4cli.core.ask import request as req
@@ -65,6 +66,7 @@ class AskOptions:
     background: bool = False  # --background: send it to run on the server, keep and return its id
     resumable: bool | None = None  # stream --resumable / --no-resumable; None: the profile's
     tools: ToolOptions | None = None  # --tool, --code-interpreter, --mcp, --tool-calls ... (core/tools)
+    log: bool = True  # keep the prompt and answer in the history (--no-log: False)
 
     @property
     def streaming(self) -> bool:
@@ -93,6 +95,10 @@ class AskResult:
     schema: bool
     error: O4Error | None = None
     running: str | None = None  # a background call that goes on (cut or interrupted): `o4 wait` it
+    ledger_id: int | None = None  # the ledger row
+    conversation: str | None = None  # the history's conversation id (None: not kept)
+    turn_id: int | None = None  # the history row
+    status: str = "ok"  # as the ledger row says: ok | incomplete | failed | cut | interrupted | …
 
     @property
     def model(self) -> str:
@@ -124,13 +130,6 @@ def run(
     budget = parse_usd(o.max_cost) if o.max_cost is not None else None
     if o.flex_fallback and not o.flex:
         raise UsageError("--flex-fallback goes with --flex")
-    if o.cont and o.cid:
-        raise UsageError("give --continue or --cid, not both")
-    if (o.cont or o.cid) and settings.api == req.CHAT:
-        raise UsageError(
-            "--continue/--cid need the Responses API: Chat Completions keeps no conversation state",
-            hint="drop --api chat (or set the profile's api to responses)",
-        )
     resumable = _resumable(o, settings.resumable, settings.api)
     if o.tools and (o.background or resumable):
         if o.background or o.resumable:
@@ -138,25 +137,26 @@ def run(
                 "a tool chain needs o4 running while the model works: --background and --resumable do not take tools"
             )
         resumable = False  # the profile's resumable streams: a tool chain streams as usual
+    # --- conversation: what -c/--cid continue, and what they inherit (core/ask/conversation.py)
+    logging = o.log and settings.log
+    conv = convo.start(rt, cont=o.cont, cid=o.cid, logging=logging, history=_history(rt, o))
+    system = o.system if o.system is not None else conv.system
+    model = conv.model if conv.model and settings.sources.get("model") != "flag" else settings.model
+    effort = conv.effort if conv.effort and settings.sources.get("effort") != "flag" else settings.effort
     if o.tools and o.tools.results and not (o.words or (o.stdin_text or "").strip() or o.files or o.images):
-        prompt = prompt_mod.Prompt(text="", system=o.system)  # the tool results are the input
+        prompt = prompt_mod.Prompt(text="", system=system)  # the tool results are the input
     else:
         prompt = prompt_mod.build(
-            list(o.words), o.stdin_text, list(o.files), list(o.images), system=o.system, detail=o.detail
+            list(o.words), o.stdin_text, list(o.files), list(o.images), system=system, detail=o.detail
         )
     extra = dict(req.parse_option(p) for p in o.params)
-    previous = o.cid
-    if o.cont:
-        previous = rt.ledger.last_response_id(settings.profile)
-        if previous is None:
-            raise UsageError(
-                f"no earlier conversation to continue for profile '{settings.profile}'",
-                hint="ask once without -c first",
-            )
+    previous = conv.previous_response_id
+    replay = convo.replay_items(conv, settings.api) if conv.turns and not previous else ()
+    entry = catalog.find(model)
     opts = req.Options(
-        model=settings.model,
+        model=model,
         api=settings.api,
-        effort=settings.effort,
+        effort=effort,
         max_output=o.max_output,
         schema=schema_mod.load(o.schema) if o.schema else None,
         flex=o.flex,
@@ -165,6 +165,8 @@ def run(
         summary=o.streaming and settings.api == req.RESPONSES,
         background=o.background or resumable,
         extra=extra,
+        replay=replay,
+        encrypted_reasoning=extra.get("store") is False and bool(entry and entry.efforts),
     )
     model_entry = req.check_model_rules(opts, images=len(prompt.images))
     body = _deployed(settings, req.build_body(prompt, opts))
@@ -173,11 +175,13 @@ def run(
         from o4cli.core.tools import chain
 
         toolset = chain.prepare(o.tools, opts, body, _env(rt))
-    plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback)
+    plan = req.plan(prompt, opts, model_entry, max_cost=budget, fallback=o.flex_fallback, earlier=conv.earlier_tokens)
     if o.dry_run:
         plan.input  # noqa: B018 - a dry run shows the count: make it now
     lifecycle.before_send(rt, opts.model, dry_run=o.dry_run)
-    if budget is not None and previous:
+    if replay and conv.images_dropped:
+        rt.notice("note: images of earlier turns are not sent again (o4 keeps only their digests)")
+    if budget is not None and previous and not conv.turns:
         rt.notice(
             "note: --max-cost counts this prompt only; the earlier turns of the conversation are billed again as input"
         )
@@ -191,17 +195,20 @@ def run(
     if toolset is not None:
         return _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)  # each turn holds its budget
     with reserve_budget(rt, lambda: plan.worst_cost, o.command):  # budget_daily/monthly: held until recorded
-        return _send_recorded(rt, body, opts, prompt, o, display, plan)
+        result = _send_recorded(rt, body, opts, prompt, o, display, plan, conv)
+    if logging and isinstance(result, AskResult) and not result.running:
+        _keep(rt, o, conv, prompt, result.request, result)
+    return result
 
 
 def _send_recorded(
     rt: Runtime, body: dict[str, Any], opts: req.Options, prompt: Any, o: AskOptions,
-    display: Callable[[bool], Display], plan: req.Plan,
+    display: Callable[[bool], Display], plan: req.Plan, conv: convo.Continuation,
 ) -> AskResult:  # fmt: skip
     """Send, and record whatever happened (an answer, a failure, Ctrl-C) in the ledger."""
     started = time.monotonic()
     try:
-        answer = _call(rt, body, opts, prompt, o, display)
+        answer, opts = _call_continuing(rt, body, opts, prompt, o, display, conv)
     except (ApiError, NetworkError) as exc:
         if isinstance(exc, ApiError):
             lifecycle.explain_not_found(rt, exc, opts.model)
@@ -212,10 +219,79 @@ def _send_recorded(
         _record_failure(rt, o.command, opts, stop, time.monotonic() - started, status="interrupted")
         raise stop from None
     if not isinstance(answer, Answer):
-        return answer  # --background: what was submitted
+        return answer  # --background: what was submitted (its answer comes with `o4 wait`)
     if opts.background and answer.response_id:
         return _finish_background(rt, answer, opts, started)
     return _finish(rt, o.command, answer, opts, plan, started, schema=opts.schema is not None)
+
+
+# ------------------------------------------------------------------ conversations and history
+
+
+def _history(rt: Runtime, o: AskOptions):  # noqa: ANN202 - a History, or None
+    """The history, when this call continues a conversation (reading it is fine with
+    logging off: that only stops new turns being kept)."""
+    if not (o.cont or o.cid):
+        return None
+    from o4cli.core.history import History
+    from o4cli.core.ledger import record
+
+    return record(rt, "the conversation was", lambda ledger: History(ledger))
+
+
+def _call_continuing(
+    rt: Runtime,
+    body: dict[str, Any],
+    opts: req.Options,
+    prompt: Any,
+    o: AskOptions,
+    display: Callable[[bool], Display],
+    conv: convo.Continuation,
+) -> tuple[Answer, req.Options]:
+    """``_call``; when the server no longer has the previous response, the conversation is
+    sent again from o4's history (said once), or the error says why it cannot be."""
+    try:
+        return _call(rt, body, opts, prompt, o, display), opts
+    except ApiError as exc:
+        if not (opts.previous_response_id and convo.forgotten(exc)):
+            raise
+        if not conv.turns:
+            exc.hint = (
+                "the server no longer keeps that response (sent with store=false, deleted, or older than 30 days) "
+                "and o4's history has no copy: start a new conversation"
+            )
+            raise
+        rt.notice(
+            f"the server no longer has {opts.previous_response_id}; sending the conversation again from o4's history"
+        )
+        opts = replace(opts, previous_response_id=None, replay=convo.replay_items(conv, opts.api))
+        return _call(rt, _deployed(rt.settings, req.build_body(prompt, opts)), opts, prompt, o, display), opts
+
+
+def _keep(rt: Runtime, o: AskOptions, conv: convo.Continuation, prompt: Any, opts: req.Options, r: AskResult) -> None:
+    """The turn in the history (a history that cannot be written warns, never fails the call)."""
+    from o4cli.core.history import History, image_record
+    from o4cli.core.ledger import record
+
+    a = r.answer
+    stored = opts.api == req.RESPONSES and opts.extra.get("store") is not False
+    options = {
+        "max_output": opts.max_output,
+        "schema": opts.schema[0] if opts.schema else None,
+        "flex": opts.flex or None,
+        "params": opts.extra or None,
+    }
+    turn = dict(
+        conversation=conv.conversation, request_id=r.ledger_id, profile=rt.settings.profile, command=o.command,
+        api=opts.api, model=opts.model, effort=opts.effort, system=prompt.system, prompt=prompt.text,
+        files=list(o.files), images=[image_record(i) for i in prompt.images],
+        options={k: v for k, v in options.items() if v is not None}, answer=a.text, summary=a.summary or None,
+        response_id=a.response_id, status=r.status, stored=stored,
+        items=convo.kept_items(a.items) if opts.api == req.RESPONSES and not stored else None,
+    )  # fmt: skip
+    turn_id = record(rt, "this turn was", lambda ledger: History(ledger).add(**turn))
+    if turn_id:
+        r.conversation, r.turn_id = conv.conversation, turn_id
 
 
 def _resumable(o: AskOptions, default: bool, api: str) -> bool:
@@ -248,8 +324,15 @@ def _env(rt: Runtime) -> Mapping[str, str]:
 
 
 def _chain(
-    rt: Runtime, o: AskOptions, toolset: Any, body: dict[str, Any], opts: req.Options, prompt: Any,
-    plan: req.Plan, display: Callable[[bool], Display], observer: Observer | None,
+    rt: Runtime,
+    o: AskOptions,
+    toolset: Any,
+    body: dict[str, Any],
+    opts: req.Options,
+    prompt: Any,
+    plan: req.Plan,
+    display: Callable[[bool], Display],
+    observer: Observer | None,
 ) -> ChainResult:
     """The tool chain (core/tools/chain.py), each model turn sent, priced and recorded here."""
     from o4cli.core.tools import chain
@@ -450,7 +533,14 @@ def _resumable_stream(rt: Runtime, body: dict[str, Any], opts: req.Options, o: A
 
 
 def _finish(
-    rt: Runtime, command: str, answer: Answer, opts: req.Options, plan: req.Plan, started: float, *, schema: bool,
+    rt: Runtime,
+    command: str,
+    answer: Answer,
+    opts: req.Options,
+    plan: req.Plan,
+    started: float,
+    *,
+    schema: bool,
     extra: dict[str, Any] | None = None,
 ) -> AskResult:
     """Price what arrived, decide the error it amounts to, record the ledger row."""
@@ -464,7 +554,7 @@ def _finish(
     pricing, amount = outcome.price(answer, usage, opts)
     status, error = outcome.ending(answer, usage, opts)
     # The ledger first: a closed pipe or a Ctrl-C while printing must not lose the row.
-    _record(
+    row_id = _record(
         rt, command, opts, seconds,
         model=answer.model or opts.model, usage=usage, cost_usd=amount, pricing=pricing, status=status,
         response_id=answer.response_id, estimated=estimated,
@@ -473,7 +563,9 @@ def _finish(
     )  # fmt: skip
     telemetry.note_ask(rt, command, opts, seconds, answer=answer, usage=usage, cost_usd=amount, pricing=pricing,
                        error=error)  # fmt: skip
-    return AskResult(answer, opts, usage, estimated, pricing, amount, seconds, schema, error)
+    return AskResult(
+        answer, opts, usage, estimated, pricing, amount, seconds, schema, error, ledger_id=row_id, status=status
+    )
 
 
 def _finish_background(rt: Runtime, answer: Answer, opts: req.Options, started: float) -> AskResult:
@@ -489,10 +581,10 @@ def _finish_background(rt: Runtime, answer: Answer, opts: req.Options, started: 
     return record.left_running(answer, opts, seconds, rid)
 
 
-def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row: Any) -> None:
-    """One ledger row for this call; a ledger that cannot be written warns, never fails the call."""
+def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row: Any) -> int | None:
+    """One ledger row for this call (its id); a ledger that cannot be written warns, never fails the call."""
     row = {"model": opts.model, **row}
-    record(
+    return record(
         rt,
         "this call was",
         lambda ledger: ledger.record_request(
@@ -506,7 +598,12 @@ def _record(rt: Runtime, command: str, opts: req.Options, seconds: float, **row:
 
 
 def _record_failure(
-    rt: Runtime, command: str, opts: req.Options, exc: O4Error, seconds: float, status: str = "error",
+    rt: Runtime,
+    command: str,
+    opts: req.Options,
+    exc: O4Error,
+    seconds: float,
+    status: str = "error",
     extra: dict[str, Any] | None = None,
 ) -> None:
     """A refused or failed call is a ledger row too (no tokens billed)."""

@@ -89,4 +89,3 @@ def _first_event(rt: Runtime, body: dict[str, Any]) -> tuple[Answer, str]:
         f"the call was sent but its id never arrived ({reason})",
         hint="it may be running without o4 knowing its id; try again",
     )
-

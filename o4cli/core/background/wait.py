@@ -31,9 +31,7 @@ class WaitOptions:
 
 
 def resolve(rt: Runtime, given: str | None) -> str:
-    rid = resolve_id(
-        rt, KIND, given, noun="background call", hint="o4 jobs lists them; o4 ask --background starts one"
-    )
+    rid = resolve_id(rt, KIND, given, noun="background call", hint="o4 jobs lists them; o4 ask --background starts one")
     remote.path(rid)  # the id's shape, checked before anything is sent
     return rid
 
@@ -120,4 +118,3 @@ def _stream(
     if answer.status in FINAL:
         return record.settle(rt, job, answer, record.seconds(stream.final or {}, took))
     return record.left_running(answer, record.options(job, {}), took, rid)
-

@@ -145,7 +145,7 @@ def check_budget(plan: Plan, budget: Decimal | None, what: str = "nothing was up
         raise UsageError(
             f"--max-cost: o4 has no batch price for '{prep.model}', so it cannot promise a ceiling; "
             "nothing was uploaded",
-            hint=f"give its prices in models.toml ([models.\"{catalog.canonical(prep.model or '')}\".prices.batch];"
+            hint=f'give its prices in models.toml ([models."{catalog.canonical(prep.model or "")}".prices.batch];'
             " README 'Models'), or drop --max-cost",
         )
     if plan.worst_cost > budget:

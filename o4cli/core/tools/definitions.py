@@ -231,7 +231,7 @@ def check_tools(tools: Any, *, chat: bool) -> list[str]:
             continue
         if made != shaped:
             problems.append(
-                f"{where} ({name}): strict mode needs \"additionalProperties\": false on every object "
+                f'{where} ({name}): strict mode needs "additionalProperties": false on every object '
                 "and every property in 'required'" + unsaid
             )
     return problems
