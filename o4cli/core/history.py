@@ -241,8 +241,7 @@ class History:
             args.append(profile)
         sql = (
             "SELECT h.conversation, COUNT(*) AS turns, MIN(h.created_at) AS first_at, MAX(h.created_at) AS last_at,"
-            " MAX(h.id) AS newest, MIN(h.id) AS oldest, GROUP_CONCAT(r.cost_usd, ' ') AS costs,"
-            " SUM(r.cost_usd IS NULL AND h.request_id IS NOT NULL) AS unpriced"
+            " MAX(h.id) AS newest, MIN(h.id) AS oldest, GROUP_CONCAT(r.cost_usd, ' ') AS costs"
             " FROM history h LEFT JOIN requests r ON r.id = h.request_id"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " GROUP BY h.conversation ORDER BY newest DESC"

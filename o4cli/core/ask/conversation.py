@@ -139,7 +139,7 @@ def kept_items(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "id": item["id"],
                     "role": "assistant",
                     "status": "completed",
-                    "content": [{"type": "output_text", "text": text, "annotations": []}],
+                    "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
                 }
             )
     return kept

@@ -25,6 +25,7 @@ def answer(r: Any) -> dict[str, Any]:
         "cost_usd": money(r.cost_usd),
         "seconds": round(r.seconds, 3),
         "tokens_per_second": round(u.output_tokens / r.seconds, 1) if r.seconds > 0 else None,
+        "conversation": r.conversation,
     }
 
 
