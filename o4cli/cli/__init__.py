@@ -13,10 +13,12 @@ import typer
 from o4cli.cli import ask as ask_cmd
 from o4cli.cli import background as background_cmd
 from o4cli.cli import batch as batch_cmd
+from o4cli.cli import chat as chat_cmd
 from o4cli.cli import config as config_cmd
 from o4cli.cli import finetune as finetune_cmd
 from o4cli.cli import logs as logs_cmd
 from o4cli.cli import models as models_cmd
+from o4cli.cli import templates as templates_cmd
 from o4cli.cli import usage as usage_cmd
 from o4cli.cli.context import CURRENT, AppContext
 from o4cli.cli.options import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt
@@ -59,9 +61,11 @@ def root(
 
 ask_cmd.register(app)
 background_cmd.register(app)
+chat_cmd.register(app)
 app.add_typer(batch_cmd.app, name="batch")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(finetune_cmd.app, name="finetune")
 app.add_typer(logs_cmd.app, name="logs")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(templates_cmd.app, name="templates")
 usage_cmd.register(app)

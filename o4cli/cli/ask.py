@@ -218,7 +218,7 @@ def run(
 ) -> Optional[int]:
     from o4cli.core.ask import session
 
-    tpl = _template(template, var)
+    tpl = _template(context(ctx).env, template, var)
     if tpl is not None:  # the template lies under the flags: a flag given wins
         model = model or tpl.model
         effort = effort or (Effort(tpl.effort) if tpl.effort else None)
@@ -406,7 +406,7 @@ def _show_extract(app, r, *, every: bool) -> None:  # noqa: ANN001
     view.print_answer(app.out, block, markdown=False)
 
 
-def _template(name: str | None, var: list[str] | None):  # noqa: ANN202 - a Template, or None
+def _template(env, name: str | None, var: list[str] | None):  # noqa: ANN001, ANN202 - an Applied template, or None
     """-t NAME with its --var KEY=VALUE substitutions (--var alone is refused)."""
     if name is None:
         if var:
@@ -414,11 +414,9 @@ def _template(name: str | None, var: list[str] | None):  # noqa: ANN202 - a Temp
 
             raise UsageError("--var goes with -t/--template")
         return None
-    import os
-
     from o4cli.core import templates
 
-    return templates.load(os.environ, name).apply(var or ())
+    return templates.load(env, name).apply(var or ())
 
 
 def register(app: typer.Typer) -> None:

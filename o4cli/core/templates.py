@@ -31,6 +31,17 @@ KEYS = ("description", "system", "prompt", "model", "effort", "schema", "params"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 EFFORTS = ("low", "medium", "high")
 MAX_BYTES = 256 * 1024
+EXAMPLE = """\
+# An o4 template: every key is optional. $NAME is filled from --var NAME=VALUE.
+description = "What this template is for"
+system = "You are a careful reviewer of $lang code."
+prompt = "Review this:"   # put before the words; $input stands for the words
+# model = "o4-mini"
+# effort = "high"
+# schema = "verdict, issues list"
+# [params]
+# store = false
+"""
 
 
 def folder(env: Mapping[str, str]) -> Path:

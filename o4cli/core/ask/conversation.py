@@ -150,3 +150,22 @@ def forgotten(exc: ApiError) -> bool:
     if exc.code == "previous_response_not_found":
         return True
     return exc.status in (400, 404) and exc.param == "previous_response_id" and "not found" in exc.message.lower()
+
+
+def advance(c: Continuation, r: Any, *, prompt: str, system: str | None) -> None:
+    """Add a finished call to a conversation kept in memory (``o4 chat``): an answered turn
+    becomes context for the next, and on Responses a stored one is chained from."""
+    if r.status not in history_mod.ANSWERED:
+        return  # a cancelled or failed turn is not context
+    opts = r.request
+    stored = opts.api == RESPONSES and opts.extra.get("store") is not False
+    c.turns.append(
+        history_mod.Turn(
+            id=r.turn_id or 0, created_at="", conversation=c.conversation, request_id=r.ledger_id,
+            profile=None, command="chat", api=opts.api, model=opts.model, effort=opts.effort, system=system,
+            prompt=prompt, answer=r.answer.text, response_id=r.answer.response_id, status=r.status, stored=stored,
+            items=kept_items(r.answer.items) if opts.api == RESPONSES and not stored else None,
+        )
+    )  # fmt: skip
+    c.previous_response_id = r.answer.response_id if stored and r.answer.response_id else None
+    c.new = False

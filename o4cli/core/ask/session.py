@@ -67,10 +67,11 @@ class AskOptions:
     resumable: bool | None = None  # stream --resumable / --no-resumable; None: the profile's
     tools: ToolOptions | None = None  # --tool, --code-interpreter, --mcp, --tool-calls ... (core/tools)
     log: bool = True  # keep the prompt and answer in the history (--no-log: False)
+    conversation: convo.Continuation | None = None  # given by `o4 chat` (else -c/--cid decide)
 
     @property
     def streaming(self) -> bool:
-        return self.command == "stream"
+        return self.command in ("stream", "chat")
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,11 @@ def run(
         resumable = False  # the profile's resumable streams: a tool chain streams as usual
     # --- conversation: what -c/--cid continue, and what they inherit (core/ask/conversation.py)
     logging = o.log and settings.log
-    conv = convo.start(rt, cont=o.cont, cid=o.cid, logging=logging, history=_history(rt, o))
+    conv = o.conversation or convo.start(rt, cont=o.cont, cid=o.cid, logging=logging, history=_history(rt, o))
+    pinned = o.conversation is not None  # a chat's /model and /effort beat the flags it started with
     system = o.system if o.system is not None else conv.system
-    model = conv.model if conv.model and settings.sources.get("model") != "flag" else settings.model
-    effort = conv.effort if conv.effort and settings.sources.get("effort") != "flag" else settings.effort
+    model = conv.model if conv.model and (pinned or settings.sources.get("model") != "flag") else settings.model
+    effort = conv.effort if conv.effort and (pinned or settings.sources.get("effort") != "flag") else settings.effort
     if o.tools and o.tools.results and not (o.words or (o.stdin_text or "").strip() or o.files or o.images):
         prompt = prompt_mod.Prompt(text="", system=system)  # the tool results are the input
     else:
