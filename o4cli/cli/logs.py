@@ -111,7 +111,7 @@ def show(
 @command(app)
 def search(
     ctx: typer.Context,
-    words: Annotated[list[str], typer.Argument(metavar="TEXT...", help="Words every turn shown contains.")],
+    words: Annotated[list[str], typer.Argument(metavar="WORDS...", help="Words every turn shown contains.")],
     limit: LimitOpt = 20,
     since: SinceOpt = None,
     model: ModelFilterOpt = None,

@@ -235,7 +235,7 @@ TemplateOpt = Annotated[
 VarOpt = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--var", metavar="KEY=VALUE", help="A template variable: {KEY} becomes VALUE (repeatable).", show_default=False
+        "--var", metavar="KEY=VALUE", help="A template variable: $KEY becomes VALUE (repeatable).", show_default=False
     ),
 ]
 DryRunOpt = Annotated[

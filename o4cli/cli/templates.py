@@ -56,7 +56,7 @@ def save(
     prompt: Annotated[
         Optional[str],
         typer.Option(
-            "--prompt", metavar="TEXT", help="Text put before the words ($input: the words).", show_default=False
+            "--prompt", metavar="PROMPT", help="Text put before the words ($input: the words).", show_default=False
         ),
     ] = None,
     model: ModelOpt = None,
@@ -71,7 +71,7 @@ def save(
     ] = None,
     description: Annotated[
         Optional[str],
-        typer.Option("--description", metavar="TEXT", help="One line saying what it is for.", show_default=False),
+        typer.Option("--description", metavar="LINE", help="One line saying what it is for.", show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a template of that name.")] = False,
 ) -> None:

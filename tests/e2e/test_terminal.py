@@ -123,4 +123,4 @@ def test_piped_answers_stay_byte_for_byte(o4_process, emulator):
     text = HOSTILE.replace("\r", "")  # (the runner reads stdout as text: \r would read as \n)
     emulator.answer(text=text)
     r = o4_process("ask", "x", "-q")
-    assert r.code == 0 and r.stdout == text
+    assert r.code == 0 and r.stdout == text + "\n"  # byte for byte, then a final newline

@@ -49,7 +49,7 @@ def test_piped_deltas_appear_verbatim_in_order():
     view.close()
     assert seen[0] == "Hel"
     assert seen[3] == "Hello, **world**\n\n"  # markdown is not rendered: the bytes as sent
-    assert o.getvalue() == "".join(DELTAS)  # and no newline added to a pipe
+    assert o.getvalue() == "".join(DELTAS) + "\n"  # then one final newline, as the answer had none
     assert e.getvalue() == ""
 
 
@@ -152,7 +152,7 @@ def test_reasoning_summary_is_shown_on_stderr_before_the_answer(env, expected):
     assert e.getvalue().endswith(expected)
     assert e.getvalue().count("Reading the question.") == 1
     assert "late summary" not in e.getvalue()
-    assert o.getvalue() == "Answer."
+    assert o.getvalue() == "Answer.\n"
 
 
 def test_reasoning_summary_is_not_shown_under_quiet():
@@ -161,4 +161,4 @@ def test_reasoning_summary_is_not_shown_under_quiet():
     view.summary("Reading")
     view.text("Answer.")
     view.close()
-    assert (e.getvalue(), o.getvalue()) == ("", "Answer.")
+    assert (e.getvalue(), o.getvalue()) == ("", "Answer.\n")
