@@ -47,6 +47,7 @@ def test_every_documented_section_is_checked():
     checked |= {"finetune validate", "finetune cost", "finetune create", "finetune list", "finetune status"}
     checked |= {"ask --background", "jobs"}
     checked |= {"batch run --dry-run", "usage reconcile"}
+    checked |= {"logs show", "logs list --conversations", "logs rm", "templates show"}
     assert checked <= tables and not tables - checked, tables - checked
 
 
@@ -159,3 +160,21 @@ def test_finetune_tables_match_the_shapes_its_tests_pin():
     assert keys("finetune create") == SHAPES["create"]
     assert keys("finetune list") == SHAPES["list"] - SHAPES["create"]
     assert keys("finetune status") <= SHAPES["status"]
+
+
+def test_logs_and_templates_documents(o4, emulator):
+    assert o4("ask", "hi").code == 0
+    shown = load(o4("logs", "show", "--json"))
+    assert set(shown) == keys("logs show") and set(shown["usage"]) == {"input_tokens", "output_tokens", "reasoning_tokens"}
+    (listed,) = load(o4("logs", "list", "--json"))
+    assert set(listed) == keys("logs show")
+    (found,) = load(o4("logs", "search", "hi", "--json"))
+    assert set(found) == keys("logs show")
+    (conv,) = load(o4("logs", "list", "--conversations", "--json"))
+    assert set(conv) == keys("logs list --conversations")
+    assert set(load(o4("logs", "rm", str(shown["id"]), "--json"))) == keys("logs rm")
+    assert set(load(o4("logs", "clear", "--yes", "--json"))) == keys("logs rm")
+    assert o4("templates", "save", "t", "-s", "be $tone").code == 0
+    assert set(load(o4("templates", "show", "t", "--json"))) == keys("templates show")
+    (tpl,) = load(o4("templates", "list", "--json"))
+    assert set(tpl) == keys("templates show") and tpl["variables"] == ["tone"]
