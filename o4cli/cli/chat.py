@@ -39,6 +39,10 @@ def chat(
     from o4cli.core.history import History
 
     app = context(ctx, flags=model_flags(model, effort))
+    if app.json:
+        from o4cli.core.errors import UsageError
+
+        raise UsageError("o4 chat prints no JSON document", hint="o4 ask --json (with -c or --cid) gives one a turn")
     logging = not no_log and app.settings.log
     history = History(app.ledger) if (cont or cid) else None
     conv = convo.start(app, cont=cont, cid=cid, logging=logging, history=history)
@@ -58,7 +62,13 @@ def chat(
     if interactive:
         import readline  # noqa: F401 - line editing and this session's history for input()
 
-        read = input
+        def read(prompt: str = "") -> str:
+            if app.out.stdout_tty:
+                return input(prompt)  # readline draws the prompt (and redraws it while editing)
+            app.stderr.write(prompt)  # stdout is a file: only answers go there
+            app.stderr.flush()
+            return input()
+
         if not app.quiet:
             app.out.note(
                 f"o4 chat · {session.model} ({session.effort}) · conversation {conv.conversation}"

@@ -201,12 +201,15 @@ class History:
         (FTS5 words when the index exists, else a substring)."""
         where: list[str] = []
         args: list[Any] = []
-        sql = _SELECT
+        sql, order = _SELECT, " ORDER BY h.id DESC"
         if text is not None:
             if self.full_text:
-                sql += " JOIN history_fts f ON f.rowid = h.id"
+                # the index drives, newest first (FTS5 walks rowids in either order): the
+                # first 20 of many matches are found without collecting and sorting them all
+                sql = _SELECT.replace("FROM history h", "FROM history_fts f JOIN history h ON h.id = f.rowid")
                 where.append("history_fts MATCH ?")
                 args.append(fts_query(text))
+                order = " ORDER BY f.rowid DESC"
             else:
                 pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                 where.append(
@@ -222,7 +225,7 @@ class History:
             args.append(since)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY h.id DESC"
+        sql += order
         if limit:
             sql += " LIMIT ?"
             args.append(limit)
