@@ -77,9 +77,9 @@ class ChatSession:
                 return Reply(message=f"model: {self.model}")
             from o4cli.core import catalog
 
-            if catalog.find(arg) is None:
-                return Reply(message=f"note: {arg} is not in o4's catalog: no price, no checks; using it anyway")
             c.model = arg
+            if catalog.find(arg) is None:
+                return Reply(message=f"model: {arg} (not in o4's catalog: no price and no checks for it)")
             return Reply(message=f"model: {arg}")
         if name == "/effort":
             if arg not in EFFORTS:

@@ -62,3 +62,19 @@ def test_ctrl_d_leaves_and_piped_stdin_is_one_turn_a_line(env, emulator, o4):
     assert r.code == 0, r.stderr
     assert r.stdout == "Echo: one\nEcho: two\n" and "chat: 2 turns" in r.stderr
     assert emulator.bodies()[-1]["input"] == "two" and emulator.bodies()[-1]["previous_response_id"]
+
+
+def test_logs_clear_asks_on_a_terminal(env, emulator, o4):
+    o4("ask", "keep me")
+    child = spawn(env, "logs", "clear")
+    child.expect(r"erase all 1 turns of the history in .*\[y/N\] ")
+    child.sendline("n")
+    child.expect("nothing erased")
+    child.wait()
+    assert len(json.loads(o4("logs", "list", "--json").stdout)) == 1
+    child = spawn(env, "logs", "clear")
+    child.expect(r"\[y/N\] ")
+    child.sendline("y")
+    child.expect(r"erased the history \(1 turn\)")
+    child.wait()
+    assert json.loads(o4("logs", "list", "--json").stdout) == []
