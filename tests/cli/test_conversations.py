@@ -93,7 +93,8 @@ def test_named_conversations(o4, emulator):
 
 def test_a_conversation_too_long_for_the_context_is_refused_before_sending(o4, emulator, tmp_path):
     big = tmp_path / "big.txt"
-    big.write_text(" ".join(f"w{i % 9973}x{i % 7}" for i in range(80_000)))  # ~160k tokens, echoed back
+    words = ("river", "stone", "cloud", "green", "light", "table", "music", "paper")
+    big.write_text(" ".join(words[i % 8] for i in range(110_000)))  # ~110k tokens, echoed back: ~220k
     assert o4("ask", "-f", str(big), "-q").code == 0
     sent = len(emulator.log)
     r = o4("ask", "-c", "and?")
