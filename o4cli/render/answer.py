@@ -145,6 +145,8 @@ class StreamView:
         if self.o.stdout_tty:
             delta = safe(delta)  # --plain on a terminal, or the markdown view: never escape codes
         if not self.fancy:
+            if delta:  # before writing: a Ctrl-C mid-write must still get its final newline
+                self.ends_with_newline = delta.endswith("\n")
             if self._fd is not None:
                 data = delta.encode()
                 while data:  # straight to the file descriptor: one syscall, already flushed
@@ -152,8 +154,6 @@ class StreamView:
             else:
                 self.out.write(delta)
                 self.out.flush()
-            if delta:
-                self.ends_with_newline = delta.endswith("\n")
             return
         self._feed(delta)
 
