@@ -87,7 +87,7 @@ def settle(rt: Runtime, job: Job | None, answer: Answer, took: float) -> AskResu
     telemetry.note_ask(rt, command, opts, took, answer=answer, usage=usage, cost_usd=amount, pricing=pricing,
                        error=error)  # fmt: skip
     schema = bool(job.state.get("schema")) if job else False
-    return AskResult(answer, opts, usage, False, pricing, amount, took, schema, error)
+    return AskResult(answer, opts, usage, False, pricing, amount, took, schema, error, status=status)
 
 
 def left_running(answer: Answer, opts: req.Options, took: float, rid: str) -> AskResult:
