@@ -48,7 +48,7 @@ def test_submit_prints_the_id_then_wait_prints_the_answer_as_ask_would(o4, emula
 
     r = o4("wait", *FAST)  # no id: the profile's newest background call
     assert r.code == 0, r.stderr
-    assert r.stdout == "forty-two"
+    assert r.stdout == "forty-two\n"
     assert SUMMARY.search(r.stderr) and "$0.002026 flex" in r.stderr  # priced at the flex rate
     seen = [line.split(" · ")[1] for line in r.stderr.splitlines() if line.startswith(f"o4: {rid} · ")]
     assert seen == ["queued", "in_progress", "completed"]  # piped: one line a change
@@ -58,7 +58,7 @@ def test_submit_prints_the_id_then_wait_prints_the_answer_as_ask_would(o4, emula
     assert jobs(env)[0]["status"] == "completed" and Decimal(jobs(env)[0]["cost_usd"]) == Decimal("0.0020262")
 
     again = o4("wait", rid)  # the answer again, the cost not again
-    assert again.code == 0 and again.stdout == "forty-two"
+    assert again.code == 0 and again.stdout == "forty-two\n"
     assert len(ledger_rows(env)) == 1
     assert all(p.startswith(("POST /v1/responses", f"GET /v1/responses/{rid}")) for p in requests_to(emulator, "/"))
 
@@ -83,7 +83,7 @@ def test_wait_timeout_exits_124_and_leaves_the_call_running(o4, emulator, env):
     assert doc["error"]["exit_code"] == 124
     emulator.clock.advance(60)
     done = o4("wait", rid, "--timeout", "5", *FAST)
-    assert done.code == 0 and done.stdout == "Echo: slow" and len(ledger_rows(env)) == 1
+    assert done.code == 0 and done.stdout == "Echo: slow\n" and len(ledger_rows(env)) == 1
 
 
 def test_cancel_then_wait_exits_1_and_records_what_was_billed_once(o4, emulator, env):
@@ -168,7 +168,7 @@ def test_an_id_of_another_kind_is_refused_before_sending(o4, emulator):
 def test_wait_on_a_call_o4_did_not_submit_here_adopts_and_prices_it(o4, emulator, env, tmp_path):
     rid = o4("ask", "--background", "elsewhere", extra_env={"O4_DATA_DIR": str(tmp_path / "other")}).stdout.strip()
     r = o4("wait", rid, *FAST)
-    assert r.code == 0 and r.stdout == "Echo: elsewhere"
+    assert r.code == 0 and r.stdout == "Echo: elsewhere\n"
     (row,) = ledger_rows(env)
     assert row["command"] == "wait" and row["response_id"] == rid
     assert jobs(env)[0]["remote_id"] == rid and jobs(env)[0]["status"] == "completed"
@@ -209,7 +209,7 @@ def test_a_resumable_stream_cut_twice_prints_the_whole_answer_exactly_once(o4, e
     emulator.fault(cut_after=7, times=2, path="/v1/responses")  # the POST's stream, then the first resume
     r = o4("stream", "--resumable", "tell me")
     assert r.code == 0, r.stderr
-    assert r.stdout == LONG  # every delta once, in order
+    assert r.stdout == LONG + "\n"  # every delta once, in order, then a final newline
     assert r.stderr.count("the stream was cut (RemoteProtocolError); resuming after event") == 2
     posts = requests_to(emulator, "/v1/responses")
     assert posts[0] == "POST /v1/responses" and len(posts) == 3
@@ -221,7 +221,7 @@ def test_a_resumable_stream_cut_twice_prints_the_whole_answer_exactly_once(o4, e
     (row,) = ledger_rows(env)
     assert row["status"] == "ok" and row["estimated"] == 0 and row["command"] == "stream"  # the API's own usage
     assert jobs(env)[0]["status"] == "completed"
-    assert o4("wait").stdout == LONG and len(ledger_rows(env)) == 1  # settled by the stream, once
+    assert o4("wait").stdout == LONG + "\n" and len(ledger_rows(env)) == 1  # settled by the stream, once
 
 
 def test_the_profile_can_make_every_stream_resumable(o4, emulator, env):
@@ -229,7 +229,7 @@ def test_the_profile_can_make_every_stream_resumable(o4, emulator, env):
     assert o4("config", "get", "resumable").stdout == "true\n"  # as the file spells it
     emulator.answer(text=LONG, cut_after=3)
     r = o4("stream", "x")
-    assert r.code == 0 and r.stdout == LONG
+    assert r.code == 0 and r.stdout == LONG + "\n"
     assert emulator.bodies("/v1/responses")[0]["background"] is True
     plain = o4("stream", "--no-resumable", "y")
     assert plain.code == 0 and "background" not in emulator.bodies("/v1/responses")[1]
@@ -245,12 +245,12 @@ def test_a_resumable_stream_that_cannot_resume_leaves_the_call_running(o4, emula
     o4("config", "set", "max_retries", "0")
     r = o4("stream", "--resumable", "x")  # max_retries 0: one fruitless reconnection, then give up
     assert r.code == 5, r.stderr
-    assert LONG.startswith(r.stdout) and r.stdout
+    assert LONG.startswith(r.stdout.removesuffix("\n")) and r.stdout
     rid = jobs(env)[0]["remote_id"]
     assert f"`o4 wait {rid}` gives its answer" in r.stderr and f"{rid} goes on running on the server" in r.stderr
     assert ledger_rows(env) == []  # not billed as cut: it goes on, o4 wait records it
     emulator.faults.clear()
-    assert o4("wait", rid, *FAST).stdout == LONG and len(ledger_rows(env)) == 1
+    assert o4("wait", rid, *FAST).stdout == LONG + "\n" and len(ledger_rows(env)) == 1
 
 
 def test_wait_stream_attaches_and_resumes(o4, emulator, env):
@@ -260,7 +260,7 @@ def test_wait_stream_attaches_and_resumes(o4, emulator, env):
     emulator.fault(cut_after=5, path=f"/v1/responses/{rid}", times=2)  # the status GET, then the stream's
     r = o4("wait", rid, "--stream")
     assert r.code == 0, r.stderr
-    assert r.stdout == LONG and "resuming after event" in r.stderr and SUMMARY.search(r.stderr)
+    assert r.stdout == LONG + "\n" and "resuming after event" in r.stderr and SUMMARY.search(r.stderr)
     gets = requests_to(emulator, f"/v1/responses/{rid}")
     assert gets[0] == f"GET /v1/responses/{rid}" and gets[1] == f"GET /v1/responses/{rid}?stream=true"
     (row,) = ledger_rows(env)
@@ -283,7 +283,7 @@ def test_wait_stream_on_a_call_submitted_without_streaming_polls(o4, emulator):
     emulator.clock.tick_on_read = 1.0
     rid = o4("ask", "--background", "x").stdout.strip()
     r = o4("wait", rid, "--stream", *FAST)
-    assert r.code == 0 and r.stdout == "Echo: x"
+    assert r.code == 0 and r.stdout == "Echo: x\n"
     assert "submitted without streaming; waiting for the whole answer" in r.stderr
     assert not [p for p in requests_to(emulator, "/v1/responses/") if "stream=true" in p]
 
@@ -295,7 +295,7 @@ def test_ctrl_c_mid_resumable_stream_leaves_it_running_when_not_interactive(o4, 
     r = o4("stream", "--resumable", "x")
     interrupt.join()
     assert r.code == 130, r.stderr
-    assert r.stdout and LONG.startswith(r.stdout)
+    assert r.stdout and LONG.startswith(r.stdout.removesuffix("\n"))
     rid = jobs(env)[0]["remote_id"]
     assert f"interrupted; {rid} goes on running on the server" in r.stderr and f"o4 wait {rid}" in r.stderr
     assert "Cancel it?" not in r.stderr and ledger_rows(env) == []  # asked only on a terminal

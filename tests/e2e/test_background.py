@@ -44,12 +44,12 @@ def test_sigkill_mid_stream_then_wait_finds_and_prices_it_once(env, emulator):
 
     r = run(env, emulator, "wait", "--interval", "0.05")  # no id: the profile's newest call
     assert r.returncode == 0, r.stderr
-    assert r.stdout == LONG
+    assert r.stdout == LONG + "\n"
     (row,) = ledger_rows(env)
     assert (row["response_id"], row["command"], row["status"], row["estimated"]) == (rid, "stream", "ok", 0)
     assert float(row["cost_usd"]) > 0 and job_rows(env)[0]["status"] == "completed"
     again = run(env, emulator, "wait", rid)
-    assert again.returncode == 0 and again.stdout == LONG and len(ledger_rows(env)) == 1
+    assert again.returncode == 0 and again.stdout == LONG + "\n" and len(ledger_rows(env)) == 1
 
 
 def test_two_waits_on_one_call_record_its_cost_once(env, emulator):
@@ -62,7 +62,7 @@ def test_two_waits_on_one_call_record_its_cost_once(env, emulator):
     emulator.clock.advance(60)  # now it ends, for both at once
     results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
     assert [code for code, _, _ in results] == [0, 0], results
-    assert all(out == "Echo: race me" for _, out, _ in results)  # each prints the answer
+    assert all(out == "Echo: race me\n" for _, out, _ in results)  # each prints the answer
     (row,) = ledger_rows(env)  # one of them recorded the cost
     assert row["response_id"] == rid and row["status"] == "ok"
     assert job_rows(env)[0]["status"] == "completed"
