@@ -140,19 +140,30 @@ class History:
         return int(cur.lastrowid or 0)
 
     def remove(self, key: str) -> int:
-        """Delete a turn (its number) or a whole conversation (its id); how many went."""
+        """Delete a turn (its number) or a whole conversation (its id); how many went. The
+        text is overwritten, not only unlinked: in the table, the index and the WAL."""
+        self._run("PRAGMA secure_delete = ON")  # deleted content is zeroed, not left in free pages
         if key.isdigit():
-            return self._run("DELETE FROM history WHERE id = ?", (int(key),)).rowcount
-        return self._run("DELETE FROM history WHERE conversation = ?", (key,)).rowcount
+            count = self._run("DELETE FROM history WHERE id = ?", (int(key),)).rowcount
+        else:
+            count = self._run("DELETE FROM history WHERE conversation = ?", (key,)).rowcount
+        if count:
+            self._scrub()
+        return count
 
     def clear(self) -> int:
         """Delete every turn, and reclaim the space (the text must not linger in free pages)."""
         count = self._run("DELETE FROM history").rowcount
+        self._scrub()
+        self._run("VACUUM")
+        return count
+
+    def _scrub(self) -> None:
+        """After a delete: rewrite the FTS5 index (its old segments still hold the words) and
+        checkpoint the WAL (it still holds the old pages)."""
         if self.full_text:
             self._run("INSERT INTO history_fts(history_fts) VALUES ('optimize')")
         self._run("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._run("VACUUM")
-        return count
 
     # ------------------------------------------------------------ reading
 

@@ -96,14 +96,17 @@ def test_history_off_leaves_no_text_behind(o4, emulator, env, args, config, extr
 
 
 def test_rm_and_clear_erase_the_text(o4, emulator, env):
-    o4("ask", "first secret")
-    o4("ask", "-c", "second secret")
-    o4("ask", "third secret")
+    o4("ask", "first secret alpaca")
+    o4("ask", "-c", "second secret bison")
+    o4("ask", "third secret cormorant")
     turns = json.loads(o4("logs", "list", "--json").stdout)
     r = o4("logs", "rm", str(turns[0]["id"]), "--json")
     assert r.code == 0 and json.loads(r.stdout) == {"removed": 1, "what": f"turn {turns[0]['id']}"}
+    assert b"cormorant" not in data_bytes(env)  # overwritten: not in free pages, the index or the WAL
+    assert b"alpaca" in data_bytes(env)
     r = o4("logs", "rm", turns[1]["conversation"])
     assert r.code == 0 and "erased conversation" in r.stderr and "2 turns" in r.stderr
+    assert b"alpaca" not in data_bytes(env) and b"bison" not in data_bytes(env)
     assert o4("logs", "rm", "999").code == 2
     o4("ask", "fourth secret")
     r = o4("logs", "clear")
