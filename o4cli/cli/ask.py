@@ -262,7 +262,7 @@ def run(
     if isinstance(result, session.DryRun):
         _show_dry_run(app, result)
     elif isinstance(result, session.ChainResult):
-        return _show_chain(app, result)
+        return _show_chain(app, result, pick)
     elif isinstance(result, session.AskResult):
         show(app, result, pick)
     else:
@@ -309,7 +309,7 @@ def _tool_view(app):  # noqa: ANN001, ANN202
     return ToolView(app.out, answers or app.stdin, interactive=answers is not None)
 
 
-def _show_chain(app, r) -> int | None:  # noqa: ANN001
+def _show_chain(app, r, pick: str | None = None) -> int | None:  # noqa: ANN001
     """A tool chain: the calls handed back (exit 7), or the answer, then the summary."""
     from o4cli.core.documents import ask as documents
     from o4cli.core.errors import ExitCode
@@ -324,6 +324,8 @@ def _show_chain(app, r) -> int | None:  # noqa: ANN001
         return int(ExitCode.TOOL_CALLS)
     if app.json:
         app.out.json(documents.chain(r))
+    elif pick:
+        _show_extract(app, r, every=pick == "all")
     else:
         from o4cli.render import answer as answer_view
 

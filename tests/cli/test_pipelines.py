@@ -40,3 +40,12 @@ def test_extract_keeps_the_json_document_whole(o4, emulator):
 
     emulator.answer(text=ANSWER)
     assert json.loads(o4("ask", "-x", "x", "--json").stdout)["text"] == ANSWER
+
+
+
+def test_extract_after_a_tool_chain(o4, emulator, tmp_path):
+    from tests.cli.test_tools import tool_file
+
+    r = o4("stream", "--tool", tool_file(tmp_path), "--yes", "-x", 'CALL lookup {"q": "x"}', "-q")
+    assert r.code == 0, r.stderr
+    assert r.stdout == 'Tool said: {"q": "x"}\n'  # no code block: the answer whole, not nothing

@@ -27,7 +27,7 @@ def test_two_step_chain_runs_the_tool_and_answers_with_its_output(o4, emulator, 
     t = tool_file(tmp_path)
     r = o4("ask", "--tool", t, "--yes", "-s", "Be brief.", 'CALL lookup {"q": "paris"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == 'Tool said: {"q": "paris"}'
+    assert r.stdout == 'Tool said: {"q": "paris"}\n'
     assert 'o4: tool lookup {"q":"paris"} · ok · ' in r.stderr
     assert " · 2 turns · 1 tool step" in r.stderr
     first, second = emulator.bodies("/v1/responses")
@@ -48,7 +48,7 @@ def test_chat_completions_several_calls_in_one_turn_run_in_order(o4, emulator, t
     t = tool_file(tmp_path)
     r = o4("ask", "--api", "chat", "--tool", t, "--yes", 'CALL lookup {"q": "a"} CALL lookup {"q": "b"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == 'Tool said: {"q": "a"}; {"q": "b"}'
+    assert r.stdout == 'Tool said: {"q": "a"}; {"q": "b"}\n'
     first, second = emulator.bodies("/v1/chat/completions")
     assert first["tools"][0] == {"type": "function", "function": {
         "name": "lookup", "description": "Look something up",
@@ -65,7 +65,7 @@ def test_streaming_with_tools_shows_the_answer_after_the_steps(o4, emulator, tmp
     t = tool_file(tmp_path, safe=True)
     r = o4("stream", "--api", api, "--tool", t, 'CALL lookup {"q": "streamed"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == 'Tool said: {"q": "streamed"}'
+    assert r.stdout == 'Tool said: {"q": "streamed"}\n'
     assert "o4: tool lookup" in r.stderr and "2 turns · 1 tool step" in r.stderr
     bodies = emulator.bodies("/v1/")
     assert len(bodies) == 2 and all(b["stream"] is True for b in bodies)
@@ -113,7 +113,7 @@ def test_without_a_terminal_or_yes_a_call_is_refused_and_the_model_told(o4, emul
     t = tool_file(tmp_path, command=["touch", str(marker)])
     r = o4("ask", "--tool", t, 'CALL lookup {"q": "x"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == "Tool said: The user refused this tool call; it was not run."
+    assert r.stdout == "Tool said: The user refused this tool call; it was not run.\n"
     assert "refused: no terminal to ask (pass --yes, or mark the tool safe = true)" in r.stderr
     assert not marker.exists()
     assert o4("ask", "--tool", t, "--yes", 'CALL lookup {"q": "x"}').code == 0 and marker.exists()
@@ -147,7 +147,7 @@ def test_tool_calls_hands_the_calls_back_then_tool_result_continues(o4, emulator
     first, second = (c["id"] for c in doc["calls"])
     r = o4("ask", "--tool-result", f"{first}={out}", "--tool-result", f"{second}=-", input="result y")
     assert r.code == 0, r.stderr
-    assert r.stdout == "Tool said: result x; result y"
+    assert r.stdout == "Tool said: result x; result y\n"
     last = emulator.bodies("/v1/responses")[-1]
     assert last["previous_response_id"] == doc["response_id"]
     assert last["input"] == [{"type": "function_call_output", "call_id": first, "output": "result x"},
@@ -176,7 +176,7 @@ def test_builtin_tools_and_mcp_go_in_the_request_body(o4, emulator, tmp_path):
     r = o4("ask", *args, "--yes", "CALL code_interpreter {\"code\": \"6*7\"}\nCALL docs.search {\"q\": \"x\"}",
            extra_env=env)  # fmt: skip
     assert r.code == 0, r.stderr
-    assert r.stdout == "Tool said: search ran"
+    assert r.stdout == "Tool said: search ran\n"
     first = emulator.bodies("/v1/responses")[0]
     assert first["tools"] == [
         {"type": "code_interpreter", "container": {"type": "auto"}},
@@ -194,7 +194,7 @@ def test_builtin_tools_and_mcp_go_in_the_request_body(o4, emulator, tmp_path):
 def test_mcp_approval_is_refused_without_yes_off_a_terminal(o4, emulator):
     r = o4("ask", "--mcp", "docs=https://mcp.example.com/sse", 'CALL docs.search {"q": "x"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == "Tool said: (denied)"
+    assert r.stdout == "Tool said: (denied)\n"
     assert "denied: refused: no terminal to ask" in r.stderr
     assert emulator.bodies("/v1/responses")[-1]["input"][0]["approve"] is False
 
@@ -329,4 +329,4 @@ def test_a_resumable_profile_streams_a_tool_chain_as_usual(o4, emulator, tmp_pat
     assert o4("config", "set", "resumable", "true").code == 0
     r = o4("stream", "--tool", t, 'CALL lookup {"q": "r"}')
     assert r.code == 0, r.stderr
-    assert r.stdout == 'Tool said: {"q": "r"}' and all("background" not in b for b in emulator.bodies("/v1/responses"))
+    assert r.stdout == 'Tool said: {"q": "r"}\n' and all("background" not in b for b in emulator.bodies("/v1/responses"))
