@@ -61,6 +61,7 @@ class Turn:
     status: str | None = None
     stored: bool = True
     items: list[dict[str, Any]] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)  # a tool chain's calls
     # from the ledger row
     cost_usd: Decimal | None = None
     input_tokens: int = 0
@@ -70,7 +71,7 @@ class Turn:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Turn:
         d = dict(row)
-        for key, empty in (("files", []), ("images", []), ("options", {})):
+        for key, empty in (("files", []), ("images", []), ("options", {}), ("steps", [])):
             d[key] = json.loads(d[key]) if d.get(key) else empty
         d["items"] = json.loads(d["items"]) if d.get("items") else None
         d["stored"] = bool(d["stored"])
@@ -128,7 +129,7 @@ class History:
     def add(self, **turn: Any) -> int:
         from o4cli.core.ledger import now
 
-        for key in ("files", "images", "options", "items"):
+        for key in ("files", "images", "options", "items", "steps"):
             value = turn.get(key)
             turn[key] = json.dumps(value, ensure_ascii=False) if value else None
         turn["stored"] = int(turn.get("stored", True))

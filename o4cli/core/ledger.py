@@ -150,7 +150,8 @@ def m004_history(db: sqlite3.Connection) -> None:
             response_id TEXT,
             status TEXT,
             stored INTEGER NOT NULL DEFAULT 1,
-            items TEXT
+            items TEXT,
+            steps TEXT
         );
         CREATE INDEX history_conversation ON history(conversation, id);
         CREATE INDEX history_profile ON history(profile, id);

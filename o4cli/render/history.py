@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from o4cli.render import Out
@@ -50,8 +51,14 @@ def turn(out: Out, t: Any) -> None:
     if t.images:
         images = [i.get("source", "?") + (f" (sha256 {i['sha256'][:12]}…)" if "sha256" in i else "") for i in t.images]
         parts.append("images: " + ", ".join(images))
-    sections = {"instructions": t.system, "prompt": t.prompt, "reasoning summary": t.summary, "answer": t.answer}
-    for title, text in sections.items():
+    steps = "\n".join(
+        f"- {s.get('name')} {json.dumps(s.get('arguments'), ensure_ascii=False)} → {s.get('status')}" for s in t.steps
+    )
+    sections = [
+        ("instructions", t.system), ("prompt", t.prompt), ("reasoning summary", t.summary),
+        ("tool steps", steps), ("answer", t.answer),
+    ]  # fmt: skip
+    for title, text in sections:
         if text:
             parts.append(f"## {title}\n\n{text.rstrip()}")
     out.write("\n\n".join(parts) + "\n")  # Out.write makes it harmless on a terminal

@@ -136,3 +136,18 @@ def test_digest_of_an_image_is_its_data_url(tmp_path):
     loaded = load_image(str(image))
     assert image_record(loaded)["sha256"] == hashlib.sha256(loaded.url.encode()).hexdigest()
     assert image_record(load_image("https://example.com/cat.png")) == {"source": "https://example.com/cat.png", "url": "https://example.com/cat.png"}
+
+
+def test_a_tool_chain_is_one_turn_with_its_steps(o4, emulator, tmp_path):
+    from tests.cli.test_tools import tool_file
+
+    r = o4("ask", "--tool", tool_file(tmp_path), "--yes", 'CALL lookup {"q": "paris"}')
+    assert r.code == 0, r.stderr
+    doc = json.loads(o4("logs", "show", "--json").stdout)
+    assert doc["answer"] == 'Tool said: {"q": "paris"}'
+    (step,) = doc["steps"]
+    assert (step["name"], step["arguments"], step["status"], step["output"]) == ("lookup", {"q": "paris"}, "ok", '{"q": "paris"}')
+    shown = o4("logs", "show").stdout
+    assert '## tool steps\n\n- lookup {"q": "paris"} → ok' in shown
+    r = o4("ask", "-c", "and then?")  # the chain's last response is chained from
+    assert r.code == 0 and emulator.bodies()[-1]["previous_response_id"] == doc["response_id"]

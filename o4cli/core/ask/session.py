@@ -195,7 +195,10 @@ def run(
             body = redact(body)
         return DryRun(body, url, plan, opts.api)
     if toolset is not None:
-        return _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)  # each turn holds its budget
+        chained = _chain(rt, o, toolset, body, opts, prompt, plan, display, observer)  # each turn holds its budget
+        if logging:
+            _keep(rt, o, conv, prompt, opts, chained)
+        return chained
     with reserve_budget(rt, lambda: plan.worst_cost, o.command):  # budget_daily/monthly: held until recorded
         result = _send_recorded(rt, body, opts, prompt, o, display, plan, conv)
     if logging and isinstance(result, AskResult) and not result.running:
@@ -239,6 +242,20 @@ def _history(rt: Runtime, o: AskOptions):  # noqa: ANN202 - a History, or None
     from o4cli.core.ledger import record
 
     return record(rt, "the conversation was", lambda ledger: History(ledger))
+
+
+def _step(s: Any) -> dict[str, Any]:
+    """What the history keeps of a tool step: the call and what became of it (output capped)."""
+    c = s.call
+    output = s.output if s.output is None or len(s.output) <= STEP_OUTPUT_KEPT else s.output[:STEP_OUTPUT_KEPT] + "…"
+    return {
+        "turn": s.turn, "type": c.kind, "name": c.name, "server": c.server,
+        "arguments": c.arguments if c.arguments is not None else c.arguments_text,
+        "status": s.status, "output": output, "error": s.error,
+    }  # fmt: skip
+
+
+STEP_OUTPUT_KEPT = 4096  # characters of a tool's output the history keeps
 
 
 def _call_continuing(
@@ -290,6 +307,7 @@ def _keep(rt: Runtime, o: AskOptions, conv: convo.Continuation, prompt: Any, opt
         options={k: v for k, v in options.items() if v is not None}, answer=a.text, summary=a.summary or None,
         response_id=a.response_id, status=r.status, stored=stored,
         items=convo.kept_items(a.items) if opts.api == req.RESPONSES and not stored else None,
+        steps=[_step(s) for s in getattr(r, "steps", ())],
     )  # fmt: skip
     turn_id = record(rt, "this turn was", lambda ledger: History(ledger).add(**turn))
     if turn_id:
@@ -383,6 +401,7 @@ def _chain(
         last.answer, opts, usage, any(r.estimated for r in results), last.pricing, total,
         time.monotonic() - started, last.schema, last.error,
         chain_id=done.chain_id, turns=done.turns, steps=done.steps, handed_back=done.handed_back,
+        ledger_id=last.ledger_id, status=last.status,
     )  # fmt: skip
 
 

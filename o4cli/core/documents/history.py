@@ -27,6 +27,7 @@ def turn(t: Any) -> dict[str, Any]:
         "reasoning_summary": t.summary,
         "response_id": t.response_id,
         "status": t.status,
+        "steps": t.steps,
         "ledger_id": t.request_id,
         "usage": {
             "input_tokens": t.input_tokens,
