@@ -29,7 +29,7 @@ def otel(url: str) -> dict[str, str]:
 def test_an_ask_exports_one_genai_span_and_the_client_metrics(o4, emulator, env, rx):
     emulator.answer(text="hi", input_tokens=1200, cached_tokens=1024, output_tokens=800, reasoning_tokens=640)
     r = o4("ask", "hello", "--max-output", "2000", extra_env=otel(rx.url))
-    assert r.code == 0 and r.stdout == "hi", r.stderr
+    assert r.code == 0 and r.stdout == "hi\n", r.stderr
     assert "warning" not in r.stderr
     [(span, a)] = rx.spans()
     [row] = ledger_rows(env)
