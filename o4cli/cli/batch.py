@@ -235,14 +235,15 @@ def run(
     output: OutputOpt = None,
     errors: ErrorsOpt = None,
     concurrency: Annotated[
-        int,
+        Optional[int],
         typer.Option(
             "--concurrency",
             metavar="N",
             callback=in_range("--concurrency", 1, 512),
-            help="Requests in flight at most (1-512).",
+            help="Requests in flight at most, 1-512 (default: what the rate limits and the answers' latency need).",
+            show_default=False,
         ),
-    ] = 16,
+    ] = None,
     rpm: Annotated[
         Optional[int],
         typer.Option(

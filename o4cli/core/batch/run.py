@@ -41,7 +41,7 @@ class RunOptions:
     file: str
     output: str | None = None
     errors: str | None = None
-    concurrency: int = 16
+    concurrency: int | None = None  # requests in flight at most; None: up to runner.MAX_IN_FLIGHT
     rpm: int | None = None
     tpm: int | None = None
     flex: bool = False
@@ -249,7 +249,7 @@ def _execute(
     rt: Runtime, o: RunOptions, shard: Path, done: set[str], model: str, out_path: Path | None, stdout: IO[bytes],
     rpm: int, tpm: int, total: int, price: Any, live: bool, on_progress: Callable[[Progress], None],
 ) -> runner.Tally:  # fmt: skip
-    from o4cli.core.http.client import build_async_client
+    from o4cli.core.http.client import async_sender
 
     settings = rt.settings
     rt.warn_key_in_clear()
@@ -273,9 +273,9 @@ def _execute(
     out_fh: IO[bytes] = out_path.open("ab") if out_path else stdout
     err_fh: IO[bytes] | None = Path(o.errors).open("wb") if o.errors else None
     work = runner.Runner(
-        client=lambda n: build_async_client(settings, connections=n, transport=rt.async_transport),
+        client=lambda n: async_sender(settings, connections=n, transport=rt.async_transport),
         max_retries=settings.max_retries,
-        concurrency=o.concurrency,
+        concurrency=o.concurrency or runner.MAX_IN_FLIGHT,
         pacer=runner.Pacer(rpm, tpm),
         out=out_fh,
         errors=err_fh,

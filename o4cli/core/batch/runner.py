@@ -1,7 +1,10 @@
 """The paced async runner of ``o4 batch run``: items sent in parallel through the
 synchronous API within the account's rate limits, written as Batch-format output lines.
 
-One asyncio loop, ``concurrency`` workers sharing one ``httpx.AsyncClient``. A ``Pacer``
+One asyncio loop: a dispatcher sends each request as its own task when there is room in
+flight and in the limits. How many may be in flight is chosen as it goes (``in_flight``,
+Little's law: the rate the limits allow x how long answers take, observed by ``Latency``),
+so the limits, not the wait for answers, set the pace at any latency. A ``Pacer``
 holds two token buckets (requests and tokens a minute) that refill continuously like the
 API's own; each request takes one request and its estimated tokens (characters / 4 plus its
 output cap, what the API charges on admission) before it is sent, and the buckets follow the
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -22,10 +26,11 @@ import sys
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import httpx
 
@@ -34,6 +39,7 @@ from o4cli.core.ask.answer import unanswered
 from o4cli.core.cost import Usage
 from o4cli.core.errors import NetworkError, O4Error, UsageError
 from o4cli.core.http.api import error_from_response, transport_error
+from o4cli.core.http.h1 import Reply
 from o4cli.core.http.retry import decide, hopeless_429, rate_limit_wait
 
 FSYNC_EVERY = 2.0  # seconds
@@ -41,6 +47,10 @@ MAX_RATE_LIMIT_RETRIES = 20  # 429s a single request may meet before it is given
 MAX_PAUSE = 120.0  # seconds: the longest pause a 429 buys
 START_MARGIN = 1.0  # seconds of refill the buckets start short of full
 LINE_START = re.compile(rb'^\{\s*"id"\s*:\s*"batch_req_')  # how every output line o4 writes begins
+MIN_IN_FLIGHT = 8  # requests in flight at least (answers in milliseconds: the CPU sets the pace)
+MAX_IN_FLIGHT = 512  # at most, whatever the latency (each is a connection and a file descriptor)
+HEADROOM = 1.5  # in flight over rate x mean latency: room for latency's spread
+LATENCY_WEIGHT = 0.1  # of each new answer in the moving average of latency
 
 
 @dataclass
@@ -137,7 +147,7 @@ class Pacer:
         self._refill()
         self.tokens = min(self.tpm, self.tokens + estimated - actual)
 
-    def follow(self, headers: httpx.Headers) -> None:
+    def follow(self, headers: Mapping[str, str]) -> None:
         """Never believe in more room than the server says it has."""
         self._refill()
         for key, attr in (("x-ratelimit-remaining-requests", "requests"), ("x-ratelimit-remaining-tokens", "tokens")):
@@ -152,6 +162,51 @@ class Pacer:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
         self._refill()
         self.requests = min(self.requests, 0.0)  # start slowly after a 429
+
+
+def in_flight(rpm: float, tpm: float, tokens: float, latency: float, *, cap: int = MAX_IN_FLIGHT) -> int:
+    """How many requests to keep in flight so that the limits, not the wait for answers,
+    set the pace.
+
+    Little's law: in flight = rate x latency. The rate is what the limits allow: requests a
+    second, or tokens a second over the tokens a request takes, whichever is less. HEADROOM
+    covers the spread of latency; never fewer than MIN_IN_FLIGHT, never more than ``cap``.
+    """
+    rate = min(rpm, tpm / max(tokens, 1.0)) / 60
+    want = math.ceil(rate * max(latency, 0.0) * HEADROOM)
+    return max(min(MIN_IN_FLIGHT, cap), min(cap, want))
+
+
+class Latency:
+    """How long answers take: a moving average of the answers so far; until the first one
+    arrives, how long the first request has been waiting (it takes at least that long)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.mean: float | None = None
+        self.first_sent: float | None = None
+
+    def sent(self) -> None:
+        if self.first_sent is None:
+            self.first_sent = self.clock()
+
+    def observe(self, seconds: float) -> None:
+        self.mean = seconds if self.mean is None else self.mean + LATENCY_WEIGHT * (seconds - self.mean)
+
+    def estimate(self) -> float:
+        if self.mean is not None:
+            return self.mean
+        return 0.0 if self.first_sent is None else self.clock() - self.first_sent
+
+
+class Sender(Protocol):
+    """What the runner sends with (``http.client.async_sender``): the H1 pool or httpx."""
+
+    host: str
+
+    def url(self, path: str) -> str: ...
+
+    async def post(self, path: str, body: bytes) -> Reply: ...
 
 
 @dataclass
@@ -180,7 +235,7 @@ class Runner:
     def __init__(
         self,
         *,
-        client: Callable[[int], httpx.AsyncClient],
+        client: Callable[[int], AbstractAsyncContextManager[Sender]],
         max_retries: int,
         concurrency: int,
         pacer: Pacer,
@@ -190,8 +245,10 @@ class Runner:
         log: Callable[[str], None] = lambda _m: None,
         secret: str | None = None,
         rand: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``client(connections)`` builds the AsyncClient (``http.client.build_async_client``)."""
+        """``client(connections)`` opens what the requests go through
+        (``http.client.async_sender``); ``concurrency`` caps the requests in flight."""
         self.secret = secret
         self.client = client
         self.rand = rand
@@ -204,7 +261,17 @@ class Runner:
         self.tally = Tally()
         self.retry: deque[Item] = deque()
         self.stop = False
+        self.latency = Latency(clock)
         self._last_sync = time.monotonic()
+        self._active: set[asyncio.Task[None]] = set()
+        self._settled_event: asyncio.Event | None = None
+        self._sent = self._sent_tokens = 0
+        self._crash: BaseException | None = None
+
+    def limit(self) -> int:
+        """Requests in flight allowed now (``in_flight`` with what was seen so far)."""
+        tokens = self._sent_tokens / self._sent if self._sent else 1.0
+        return in_flight(self.pacer.rpm, self.pacer.tpm, tokens, self.latency.estimate(), cap=self.concurrency)
 
     # ------------------------------------------------------------- writing
 
@@ -250,47 +317,74 @@ class Runner:
             return self.retry.popleft()
         return next(items, None)
 
-    async def _worker(self, client: httpx.AsyncClient, items: Iterator[Item], busy: list[int]) -> None:
+    async def _settled(self, timeout: float | None = None) -> None:
+        """Until a request in flight finishes (or ``timeout`` seconds pass)."""
+        assert self._settled_event is not None
+        self._settled_event.clear()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._settled_event.wait()
+        except TimeoutError:
+            pass
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._active.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._crash is None:
+            self._crash, self.stop = task.exception(), True  # a bug: stop sending, then raise it
+        if self._settled_event is not None:
+            self._settled_event.set()
+
+    async def _dispatch(self, send: Sender, items: Iterator[Item]) -> None:
+        """Send each item as its own task when there is room in flight and in the limits;
+        then let what is in flight finish."""
+        self._settled_event = asyncio.Event()
         while not self.stop:
             item = self._next(items)
             if item is None:
-                if busy[0] == 0 and not self.retry:
-                    return
-                await asyncio.sleep(0.01)  # others may still put an item back
+                if not self._active:
+                    break  # nothing left, and nothing in flight that could put one back
+                await self._settled()
                 continue
-            busy[0] += 1
-            try:
-                await self._one(client, item)
-            finally:
-                busy[0] -= 1
-
-    async def _one(self, client: httpx.AsyncClient, item: Item) -> None:
-        while True:
-            wait = self.pacer.wait_time(item.tokens)
-            if wait <= 0:
-                break
+            while len(self._active) >= self.limit() and not self.stop:
+                # before the first answer the limit grows with the wait: look again soon
+                await self._settled(0.01 if self.latency.mean is None else None)
+            wait = 0.0 if self.stop else self.pacer.wait_time(item.tokens)
+            while wait > 0 and not self.stop:
+                await asyncio.sleep(min(wait, 1.0))
+                wait = self.pacer.wait_time(item.tokens)
             if self.stop:
-                self.retry.appendleft(item)
-                return
-            await asyncio.sleep(min(wait, 1.0))
+                self.retry.appendleft(item)  # not sent: a re-run does it
+                break
+            self._sent += 1
+            self._sent_tokens += item.tokens
+            self.latency.sent()
+            task = asyncio.create_task(self._one(send, item))
+            self._active.add(task)
+            task.add_done_callback(self._finished)
+        while self._active:
+            await asyncio.gather(*self._active, return_exceptions=True)
+
+    async def _one(self, send: Sender, item: Item) -> None:
         started = time.monotonic()
         item.attempts += 1
+        path = item.url.removeprefix("/v1/")
         try:
-            resp = await client.post(item.url.removeprefix("/v1/"), json=item.body)
+            body = json.dumps(item.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            resp = await send.post(path, body)
         except httpx.TransportError as exc:
             self.pacer.settle(item.tokens, 0)
-            error = transport_error(exc, client.base_url.host, self.secret)
-            self.log(f"POST {client.base_url}{item.url.removeprefix('/v1/')} ({item.custom_id}) -> {error.message}")
+            error = transport_error(exc, send.host, self.secret)
+            self.log(f"POST {send.url(path)} ({item.custom_id}) -> {error.message}")
             return self._retry_or_fail(item, 0, {"code": "network_error", "message": error.message}, None, error)
         seconds = time.monotonic() - started
-        if resp.status_code != 429:
+        if resp.status != 429:
             self.pacer.follow(resp.headers)
         rid = resp.headers.get("x-request-id")
         self.log(
-            f"POST {resp.request.url} ({item.custom_id}) -> {resp.status_code} in {seconds:.2f} s"
+            f"POST {resp.url} ({item.custom_id}) -> {resp.status} in {seconds:.2f} s"
             + (f" (request {rid})" if rid else "")
         )
-        if resp.status_code == 200:
+        if resp.status == 200:
             try:
                 body = jsonload.loads(resp.content)
             except ValueError:
@@ -298,6 +392,7 @@ class Runner:
                 return self._retry_or_fail(
                     item, 0, {"code": "invalid_json", "message": message}, None, NetworkError(message)
                 )
+            self.latency.observe(seconds)
             usage = Usage.from_api(body.get("usage"))
             # No settling against usage: the limit is charged what the request asked for
             # (its characters and its output cap) when it is admitted, as estimated here.
@@ -316,8 +411,8 @@ class Runner:
             self._write(self.out, self._line(item, 200, body, rid))
             self.on_result(item, 200, body, seconds)
             return
-        error = error_from_response(resp, self.secret)
-        if resp.status_code in (401, 403) or (resp.status_code == 429 and hopeless_429(error)):
+        error = error_from_response(resp.response(), self.secret)
+        if resp.status in (401, 403) or (resp.status == 429 and hopeless_429(error)):
             # Every other request would meet the same wall: stop, keep this one for a re-run.
             self.pacer.settle(item.tokens, 0)
             if self.tally.fatal is None:
@@ -330,7 +425,7 @@ class Runner:
             err_body = jsonload.loads(resp.content)
         except ValueError:
             err_body = {"error": {"message": error.message, "type": None, "param": None, "code": None}}
-        if resp.status_code == 429 and not hopeless_429(error):
+        if resp.status == 429 and not hopeless_429(error):
             self.tally.rate_limited += 1
             item.rate_limited += 1
             wait = min(
@@ -344,7 +439,7 @@ class Runner:
                 self.tally.retried += 1
                 self.retry.append(item)
                 return
-        self._retry_or_fail(item, resp.status_code, err_body, rid, error, resp.headers)
+        self._retry_or_fail(item, resp.status, err_body, rid, error, resp.headers)
 
     async def _tick(self, tick: Callable[[Tally], None], every: float) -> None:
         while True:
@@ -358,7 +453,7 @@ class Runner:
         body: dict[str, Any],
         rid: str | None,
         error: O4Error,
-        headers: httpx.Headers | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         # The same rules as every other request (http.retry); a 429 that reaches here has
         # used up its waits.
@@ -390,7 +485,7 @@ class Runner:
             self.stop = True
             self.tally.interrupted = True
             if interrupts[0] > 1:
-                for task in tasks:
+                for task in [*tasks, *self._active]:
                     task.cancel()
 
         # POSIX event loops take signal handlers; elsewhere Ctrl-C stops at once.
@@ -398,12 +493,11 @@ class Runner:
         if handles_signals:
             previous = signal.getsignal(signal.SIGINT)
             loop.add_signal_handler(signal.SIGINT, on_sigint)
-        busy = [0]
-        async with self.client(self.concurrency) as client:
-            tasks.extend(asyncio.create_task(self._worker(client, items, busy)) for _ in range(self.concurrency))
+        async with self.client(self.concurrency) as send:
+            tasks.append(asyncio.create_task(self._dispatch(send, items)))
             ticker = asyncio.create_task(self._tick(tick, every)) if tick else None
             try:
-                await asyncio.gather(*tasks, return_exceptions=False)
+                await tasks[0]
             except asyncio.CancelledError:
                 pass
             finally:
@@ -413,4 +507,6 @@ class Runner:
                     loop.remove_signal_handler(signal.SIGINT)
                     signal.signal(signal.SIGINT, previous)  # not Python's default: what was there before
         self.sync()
+        if self._crash is not None:
+            raise self._crash
         return self.tally
