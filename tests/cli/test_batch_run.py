@@ -171,3 +171,14 @@ def test_incomplete_answers_without_text_are_failed_kept_out_of_output_and_resen
     assert again.code == 0, again.stderr
     assert sorted(ids(out)) == ["line-1", "line-2", "line-3"]
     assert len([r for r in emulator.log if r.path == "/v1/responses"]) == 4
+
+
+def test_with_a_proxy_set_requests_go_through_httpx_with_the_same_results(o4, emulator, env, tmp_path):
+    """A proxy in the environment: httpx sends (it honours NO_PROXY, so here it goes
+    direct); the same lines, ledger rows and contract-checked bodies as the H1 pool."""
+    out = tmp_path / "out.jsonl"
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}
+    r = o4("batch", "run", str(prompts(tmp_path, 12)), "-o", str(out), extra_env=proxy)
+    assert r.code == 0, r.stderr
+    assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 13))
+    assert len([x for x in ledger_rows(env) if x["command"] == "batch run"]) == 12

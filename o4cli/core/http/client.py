@@ -136,7 +136,7 @@ class HttpxSender:
     def _pick(self) -> int:
         if self._clients:
             i = min(range(len(self._clients)), key=self._busy.__getitem__)
-            if self._busy[i] < PER_CLIENT or self.transport is not None:
+            if self._busy[i] < PER_CLIENT:
                 return i
         limits = httpx.Limits(max_connections=PER_CLIENT, max_keepalive_connections=PER_CLIENT)
         extra: dict[str, Any] = {"transport": self.transport} if self.transport else {"verify": self._tls}
