@@ -15,13 +15,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"o4 {__version__}\n")
         return 0
 
-    from o4cli.cli import app
+    import os
+
+    from o4cli.cli import app_for
     from o4cli.cli.context import CURRENT
 
     token = CURRENT.set(None)
     otel = _otel_begin()
     try:
-        return _run(app, args)
+        return _run(app_for(args, os.environ), args)
     finally:
         ctx = CURRENT.get()
         if otel is not None:

@@ -2,35 +2,41 @@
 
 Modules here import only typer and the standard library at the top; everything
 heavy (httpx, rich, the API) is imported inside the command that needs it.
+
+``app_for(args)`` builds only what a run needs: for ``o4 ask ...`` the root and the
+``ask`` module's commands, not the whole tree (typer turns every registered command into
+a click command on each run). ``o4 --help``, an unknown name and shell completion get
+the whole tree, which is also what ``app`` is (built on first use).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import importlib
+from typing import Annotated, Any, Optional
 
 import typer
 
-from o4cli.cli import ask as ask_cmd
-from o4cli.cli import background as background_cmd
-from o4cli.cli import batch as batch_cmd
-from o4cli.cli import chat as chat_cmd
-from o4cli.cli import config as config_cmd
-from o4cli.cli import finetune as finetune_cmd
-from o4cli.cli import logs as logs_cmd
-from o4cli.cli import models as models_cmd
-from o4cli.cli import templates as templates_cmd
-from o4cli.cli import usage as usage_cmd
 from o4cli.cli.context import CURRENT, AppContext
 from o4cli.cli.options import JsonOpt, PlainOpt, ProfileOpt, QuietOpt, VerboseOpt
 
-app = typer.Typer(
-    name="o4",
-    help="o4: OpenAI's o4-mini from the terminal: prompts, streams, batches, fine-tuning, costs.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Each top-level name and the module of o4cli.cli that registers it, in help order. A module
+# with ``register(root)`` adds its commands to the root; otherwise its ``app`` is a group.
+COMMANDS = {
+    "ask": "ask",
+    "stream": "ask",
+    "wait": "background",
+    "cancel": "background",
+    "jobs": "background",
+    "chat": "chat",
+    "batch": "batch",
+    "config": "config",
+    "finetune": "finetune",
+    "logs": "logs",
+    "models": "models",
+    "templates": "templates",
+    "usage": "usage",
+}
+VALUE_OPTIONS = {"-p", "--profile"}  # the root's options that take a value
 
 
 def _version(value: bool) -> None:
@@ -41,7 +47,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     json: JsonOpt = False,
@@ -59,13 +64,55 @@ def root(
     CURRENT.set(ctx.obj)
 
 
-ask_cmd.register(app)
-background_cmd.register(app)
-chat_cmd.register(app)
-app.add_typer(batch_cmd.app, name="batch")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(finetune_cmd.app, name="finetune")
-app.add_typer(logs_cmd.app, name="logs")
-app.add_typer(models_cmd.app, name="models")
-app.add_typer(templates_cmd.app, name="templates")
-usage_cmd.register(app)
+def build(only: str | None = None) -> typer.Typer:
+    """The root app with every command, or with only the module that registers ``only``."""
+    app = typer.Typer(
+        name="o4",
+        help="o4: OpenAI's o4-mini from the terminal: prompts, streams, batches, fine-tuning, costs.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    wanted = [COMMANDS[only]] if only else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        module = importlib.import_module(f"o4cli.cli.{name}")
+        if hasattr(module, "register"):
+            module.register(app)
+        else:
+            app.add_typer(module.app, name=name)
+    return app
+
+
+def command_name(args: list[str]) -> str | None:
+    """The command a run names (``o4 -p work ask hi``: ``ask``), when only its module is
+    needed; None for help, completion, no command or an unknown one (the whole tree)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-h", "--help", "--"):
+            return None
+        elif arg in VALUE_OPTIONS:
+            skip = True
+        elif arg.startswith("-"):
+            # bundled short flags: -qvp NAME takes the next word as the profile
+            skip = not arg.startswith("--") and arg.endswith("p")
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def app_for(args: list[str], env: Any) -> typer.Typer:
+    """The app to run ``args`` with (``env``: shell completion needs the whole tree)."""
+    if "_O4_COMPLETE" in env:
+        return build()
+    return build(command_name(args))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole tree, for the docs generator and the tests
+        globals()["app"] = value = build()
+        return value
+    raise AttributeError(name)
