@@ -28,3 +28,29 @@ def test_help_lists_the_commands_and_global_options():
     assert r.returncode == 0
     for word in ("config", "models", "--profile", "--verbose", "--version"):
         assert word in r.stdout
+
+
+def test_a_one_off_call_builds_one_command_and_imports_no_async_stack(env, emulator):
+    """`o4 ask hi` builds only the ask module's commands, sends over http.client (no
+    httpcore, h11, anyio or asyncio) and, for an http base URL, loads no CA bundle."""
+    from tests.e2e.helpers import o4_env
+
+    code = (
+        "import sys, ssl\n"
+        "loaded = []\n"
+        "class Ctx(ssl.SSLContext):\n"
+        "    def load_verify_locations(self, *a, **k):\n"
+        "        loaded.append(a)\n"
+        "        return super().load_verify_locations(*a, **k)\n"
+        "ssl.SSLContext = Ctx\n"
+        "from o4cli.__main__ import main\n"
+        "rc = main(['ask', 'hi'])\n"
+        "print('\\n', rc, len(loaded), ' '.join(sys.modules))\n"
+    )
+    e = o4_env(env, emulator)
+    out = subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True, check=True, timeout=60)
+    rc, loaded, *mods = out.stdout.splitlines()[-1].split()
+    assert (rc, loaded) == ("0", "0"), out.stderr
+    for heavy in ("httpcore", "h11", "anyio", "asyncio", "o4cli.cli.batch", "o4cli.cli.finetune", "o4cli.cli.config"):
+        assert heavy not in mods, heavy
+    assert "o4cli.cli.ask" in mods
