@@ -559,7 +559,7 @@ def main() -> int:
     )
     head = (
         f"{'tool':<16} {'latency':>7} {'wall s':>7} {'RPM':>7} {'CPU ms/req':>10} {'peak MB':>8} {'429s':>5} "
-        f"{'served':>6} {'output':>12} {'cpu s':>6}"
+        f"{'served':>6} {'output':>12} {'cpu s':>6} {'util %':>6}"
     )
     print(head)
     for r in report["runs"]:
@@ -567,13 +567,18 @@ def main() -> int:
         out = f"{o['ok']}/{args.requests}" + (" ok" if o["correct"] else f" d{o['duplicates']} m{o['missing']}")
         print(
             f"{r['tool']:<16} {r['latency_s']:>6g}s {r['wall_s']:>7.1f} {r['rpm']:>7,} {r['cpu_ms_per_request']:>10.2f} "
-            f"{r['peak_mb']:>8.1f} {r['429s']:>5} {r['served']:>6} {out:>12} {r['cpu_s']:>6.2f}"
+            f"{r['peak_mb']:>8.1f} {r['429s']:>5} {r['served']:>6} {out:>12} {r['cpu_s']:>6.2f} "
+            f"{r.get('utilization_pct') or '-':>6}"
         )
         if r.get("note"):
             print(f"    {r['tool']}: {r['note']}")
     if why_not:
         print(f"cookbook skipped: {why_not}")
     print("RPM: requests / the tool's wall time (start-up included) x 60; CPU: the tool's user + sys")
+    print(
+        "util %: tokens served after the initial bucket over what the emulator could have served then "
+        "('-': the run fit in the initial bucket)"
+    )
     print(
         f"python {report['python']}, {report['cpus']} CPUs, "
         f"load {report['load_before']:.2f} -> {report['load_after']:.2f}"

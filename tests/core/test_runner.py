@@ -50,6 +50,20 @@ def test_in_flight_is_rate_times_latency_with_headroom(limits, tokens, latency, 
     assert in_flight(*limits, tokens, latency, cap=cap) == expected
 
 
+@pytest.mark.parametrize(
+    ("limits", "room", "latency", "expected"),
+    [
+        ((1200, 120_000), 500, 0.5, 11),  # 0.5 s x (8.3 a second x 1.5 + 500 over a minute)
+        ((1200, 120_000), 0, 0.5, MIN_IN_FLIGHT),  # the bucket spent: the sustained rate only
+        (TIER4, 9_833, 0.5, 207),  # 0.5 s x (166.7 x 1.5 + 163.9)
+        (TIER4, 9_833, 2.0, MAX_IN_FLIGHT),
+        (TIER4, -50, 0.5, 125),  # a bucket in debt counts as empty
+    ],
+)
+def test_room_in_the_buckets_is_spent_over_a_minute(limits, room, latency, expected):
+    assert in_flight(*limits, 240, latency, room) == expected
+
+
 def test_in_flight_grows_with_latency_and_never_shrinks_below_the_floor():
     counts = [in_flight(*TIER4, 240, s / 10) for s in range(0, 60)]
     assert counts == sorted(counts) and counts[0] == MIN_IN_FLIGHT and counts[-1] == MAX_IN_FLIGHT
@@ -83,15 +97,18 @@ def test_latency_after_answers_is_their_moving_average():
     assert lat.estimate() == pytest.approx(0.5, abs=0.01)
 
 
-def test_the_runner_limit_follows_latency_on_a_fake_clock():
+def test_the_runner_limit_follows_latency_and_the_room_on_a_fake_clock():
     clock = Clock()
-    r = runner(Pacer(*TIER4, clock=clock), clock=clock)
+    pacer = Pacer(*TIER4, clock=clock)
+    r = runner(pacer, clock=clock)
     assert r.limit() == MIN_IN_FLIGHT
     r._sent, r._sent_tokens = 1, 240
     r.latency.sent()
     clock.advance(1.0)  # no answer after a second: at least a second's worth in flight
-    assert r.limit() == 250
+    assert r.limit() == 414  # 1 s x (166.7 x 1.5 + 9,833 in the bucket / 60)
     r.latency.observe(0.5)
+    assert r.limit() == 207
+    pacer.requests = 0  # the bucket spent: Little's law on the sustained rate
     assert r.limit() == 125
     r.concurrency = 16
     assert r.limit() == 16

@@ -3,7 +3,8 @@ synchronous API within the account's rate limits, written as Batch-format output
 
 One asyncio loop: a dispatcher sends each request as its own task when there is room in
 flight and in the limits. How many may be in flight is chosen as it goes (``in_flight``,
-Little's law: the rate the limits allow x how long answers take, observed by ``Latency``),
+Little's law: the rate the limits allow x how long answers take, observed by ``Latency``,
+plus the buckets' room spread over a minute),
 so the limits, not the wait for answers, set the pace at any latency. A ``Pacer``
 holds two token buckets (requests and tokens a minute) that refill continuously like the
 API's own; each request takes one request and its estimated tokens (characters / 4 plus its
@@ -164,16 +165,21 @@ class Pacer:
         self.requests = min(self.requests, 0.0)  # start slowly after a 429
 
 
-def in_flight(rpm: float, tpm: float, tokens: float, latency: float, *, cap: int = MAX_IN_FLIGHT) -> int:
+def in_flight(
+    rpm: float, tpm: float, tokens: float, latency: float, room: float = 0.0, *, cap: int = MAX_IN_FLIGHT
+) -> int:
     """How many requests to keep in flight so that the limits, not the wait for answers,
     set the pace.
 
     Little's law: in flight = rate x latency. The rate is what the limits allow: requests a
-    second, or tokens a second over the tokens a request takes, whichever is less. HEADROOM
-    covers the spread of latency; never fewer than MIN_IN_FLIGHT, never more than ``cap``.
+    second, or tokens a second over the tokens a request takes, whichever is less (HEADROOM
+    over it covers the spread of latency), plus the ``room`` the buckets hold now (in
+    requests) spread over the minute the limits are counted in, so a full bucket at the
+    start is spent within about a minute, never faster. Never fewer than MIN_IN_FLIGHT,
+    never more than ``cap``.
     """
     rate = min(rpm, tpm / max(tokens, 1.0)) / 60
-    want = math.ceil(rate * max(latency, 0.0) * HEADROOM)
+    want = math.ceil(max(latency, 0.0) * (rate * HEADROOM + max(room, 0.0) / 60))
     return max(min(MIN_IN_FLIGHT, cap), min(cap, want))
 
 
@@ -271,7 +277,9 @@ class Runner:
     def limit(self) -> int:
         """Requests in flight allowed now (``in_flight`` with what was seen so far)."""
         tokens = self._sent_tokens / self._sent if self._sent else 1.0
-        return in_flight(self.pacer.rpm, self.pacer.tpm, tokens, self.latency.estimate(), cap=self.concurrency)
+        p = self.pacer
+        room = min(p.requests, p.tokens / max(tokens, 1.0))
+        return in_flight(p.rpm, p.tpm, tokens, self.latency.estimate(), room, cap=self.concurrency)
 
     # ------------------------------------------------------------- writing
 

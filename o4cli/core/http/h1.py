@@ -141,7 +141,7 @@ class H1Pool:
                     self._connect_host,
                     self._port,
                     ssl=self._ssl,
-                    server_hostname=self.host if self._ssl else None,
+                    server_hostname=self._connect_host if self._ssl else None,  # IDNA, as sent
                     limit=MAX_HEAD,
                 )
         except TimeoutError:
