@@ -175,6 +175,7 @@ class _Body(httpx.SyncByteStream):
         try:
             while chunk := self.resp.read1(65536):
                 yield chunk
+            self.resp.read()  # at the end of a Content-Length body read1 leaves it open: done now
         except TimeoutError:
             raise httpx.ReadTimeout("timed out reading the answer") from None
         except http.client.HTTPException as exc:
