@@ -182,3 +182,26 @@ def test_with_a_proxy_set_requests_go_through_httpx_with_the_same_results(o4, em
     assert r.code == 0, r.stderr
     assert Counter(ids(out)) == Counter(f"line-{i}" for i in range(1, 13))
     assert len([x for x in ledger_rows(env) if x["command"] == "batch run"]) == 12
+
+
+def test_a_profile_with_an_api_key_header_and_query_parameters_is_sent_as_configured(o4, emulator, env, tmp_path):
+    """batch run's own HTTP/1.1 pool sends what httpx sends for ask: the api-key header,
+    the profile's fixed headers and its query parameters."""
+    from tests.emulator import TEST_KEY
+
+    emulator.auth_header = "api-key"
+    emulator.required_query = {"api-version": "preview"}
+    Path(env["O4_CONFIG"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(env["O4_CONFIG"]).write_text(
+        'default_profile = "azure"\n[profiles.azure]\n'
+        f'base_url = "{emulator.url}"\napi_key_env = "AZURE_KEY"\nauth = "api-key"\n'
+        '[profiles.azure.query]\napi-version = "preview"\n[profiles.azure.headers]\nx-ms-client = "o4"\n'
+    )
+    out = tmp_path / "out.jsonl"
+    r = o4("batch", "run", str(prompts(tmp_path, 3)), "-o", str(out), extra_env={"AZURE_KEY": TEST_KEY, "OPENAI_BASE_URL": None, "OPENAI_API_KEY": None})
+    assert r.code == 0, r.stderr
+    assert sorted(ids(out)) == ["line-1", "line-2", "line-3"]
+    for req in emulator.log:
+        headers = {k.lower(): v for k, v in req.headers.items()}
+        assert req.path == "/v1/responses?api-version=preview" and headers["api-key"] == TEST_KEY
+        assert "authorization" not in headers and headers["x-ms-client"] == "o4"
