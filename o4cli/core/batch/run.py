@@ -33,6 +33,7 @@ from o4cli.core.tokens import count_body
 
 PROGRESS_LIVE = 0.5  # seconds between progress ticks on a terminal
 PROGRESS_PIPED = 5.0
+ROWS_PER_WRITE = 200  # ledger rows held at most between writes (memory stays flat at any rate)
 DEFAULT_RPM, DEFAULT_TPM = 500, 200_000  # a model the catalog does not know
 
 
@@ -258,8 +259,8 @@ def _execute(
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
         rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex))
         telemetry.note_row(rows[-1], model, seconds, settings.base_url, body)  # a child of the run's span
-        if rows[-1]["status"] == "incomplete":
-            flush_rows()  # paid, and in no -o line to recover it from: recorded at once
+        if rows[-1]["status"] == "incomplete" or len(rows) >= ROWS_PER_WRITE:
+            flush_rows()  # incomplete: paid, and in no -o line to recover it from: recorded at once
 
     def flush_rows() -> None:
         if rows:
