@@ -4,6 +4,13 @@ One database in the data folder, WAL mode, schema migrations applied once each
 (recorded in ``_migrations`` and mirrored in ``PRAGMA user_version``). Keys are
 never stored. Jobs (batches, fine-tunes) carry a ``state`` dict so an interrupted
 submit can resume where it stopped.
+
+A request's cost is kept twice: ``cost_usd``, the exact ``Decimal`` as text (what every
+version of o4 reads and writes), and ``cost_pico_usd``, the same amount as a whole number
+of 10^-12 dollars, which SQLite can add up exactly (``usage``). Catalog prices have at most
+four decimals per million tokens, so every cost o4 computes fits; a cost that does not (or
+a row an older o4 wrote after the migration) has no ``cost_pico_usd`` and is added up from
+its text instead: slower, never inexact.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +187,47 @@ def m004_history(db: sqlite3.Connection) -> None:
     )
 
 
+PICO_DIGITS = 12  # cost_pico_usd is the cost in 10^-12 USD
+_INT64 = 2**63
+
+
+def pico_usd(cost: Decimal | str | None) -> int | None:
+    """A cost as an exact whole number of pico-dollars; None when unknown, unreadable,
+    finer than a pico-dollar or beyond SQLite's 64-bit integers (then only its text counts)."""
+    if cost is None:
+        return None
+    whole, _, frac = str(cost).partition(".")
+    if whole.isdecimal() and len(frac) <= PICO_DIGITS and (frac.isdecimal() or not frac):  # "0.0040524": fast
+        units = int(whole + frac.ljust(PICO_DIGITS, "0"))
+    else:  # "1.375E-7", "-0.5", anything else Decimal reads
+        try:
+            amount = cost if isinstance(cost, Decimal) else Decimal(cost)
+        except (InvalidOperation, TypeError, ValueError):
+            return None
+        if not amount.is_finite():
+            return None
+        sign, digits, exp = amount.as_tuple()
+        shift = int(exp) + PICO_DIGITS
+        units = int("".join(map(str, digits))) * 10 ** max(shift, 0)
+        if shift < 0:
+            units, rest = divmod(units, 10**-shift)
+            if rest:
+                return None
+        units = -units if sign else units
+    return units if -_INT64 <= units < _INT64 else None
+
+
+@migration
+def m005_cost_pico_usd(db: sqlite3.Connection) -> None:
+    """Every cost also as whole pico-dollars, so that ``o4 usage`` adds them up in SQL."""
+    db.execute("ALTER TABLE requests ADD COLUMN cost_pico_usd INTEGER")
+    db.create_function("o4_pico_usd", 1, pico_usd, deterministic=True)
+    try:
+        db.execute("UPDATE requests SET cost_pico_usd = o4_pico_usd(cost_usd) WHERE cost_usd IS NOT NULL")
+    finally:
+        db.create_function("o4_pico_usd", 1, None)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -282,11 +330,12 @@ class Ledger:
     ) -> int:
         """Append one request; returns its row id. ``unpriced``: the call was answered
         (and billed) but o4 has no price for its model."""
+        text = _money(cost_usd)
         return self._write(
             "INSERT INTO requests (created_at, command, profile, model, endpoint, pricing,"
-            " input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, status,"
+            " input_tokens, cached_tokens, output_tokens, reasoning_tokens, cost_usd, cost_pico_usd, status,"
             " response_id, job_id, duration_s, estimated, extra, unpriced)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 now(),
                 command,
@@ -298,7 +347,8 @@ class Ledger:
                 usage.cached_tokens,
                 usage.output_tokens,
                 usage.reasoning_tokens,
-                _money(cost_usd),
+                text,
+                pico_usd(text),
                 status,
                 response_id,
                 job_id,
@@ -344,6 +394,63 @@ class Ledger:
             sql += " WHERE created_at >= ?"
             args = (since,)
         yield from self.db.execute(sql + " ORDER BY id", args)
+
+    def usage(self, by: str, *, since: str | None = None, profile: str | None = None) -> list[dict[str, Any]]:
+        """Requests, tokens and exact cost per group (``USAGE_GROUPS``) and model, summed by
+        SQLite: one dict per (group, model) (``key``, ``model``, ``requests``, the four token
+        sums, ``cost_usd`` as a ``Decimal``, ``unpriced``: calls billed that could not be
+        priced), in no particular order. Optionally only requests since an ISO timestamp,
+        and of one profile."""
+        key = USAGE_GROUPS[by]
+        where, args = ["1"], []
+        if since:
+            where.append("created_at >= ?")
+            args.append(since)
+        if profile:
+            where.append("profile = ?")
+            args.append(profile)
+        cond = " AND ".join(where)
+        # A sum of pico-dollars could pass 2^63 ($9.2M): summed as micro-dollars and the
+        # rest below a micro-dollar, neither sum can.
+        sql = (
+            f"SELECT {key} AS key, model, count(*), sum(input_tokens), sum(cached_tokens), sum(output_tokens),"
+            " sum(reasoning_tokens), sum(cost_pico_usd / 1000000), sum(cost_pico_usd % 1000000),"
+            f" sum({UNPRICED}), sum(cost_pico_usd IS NULL AND cost_usd IS NOT NULL)"
+            f" FROM requests WHERE {cond} GROUP BY key, model"
+        )
+        self.db.execute("BEGIN")  # one snapshot for both queries, whoever writes meanwhile
+        try:
+            groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+            text_costs = 0
+            for k, model, n, inp, cached, out, reasoning, micro, rest, unpriced, text_only in self.db.execute(
+                sql, args
+            ):
+                units = (micro or 0) * 1_000_000 + (rest or 0)
+                groups[k, model] = {
+                    "key": k, "model": model, "requests": n, "input_tokens": inp or 0, "cached_tokens": cached or 0,
+                    "output_tokens": out or 0, "reasoning_tokens": reasoning or 0,
+                    "cost_usd": Decimal(units).scaleb(-PICO_DIGITS), "unpriced": unpriced or 0,
+                }  # fmt: skip
+                text_costs += text_only or 0
+            if text_costs:  # rows an older o4 wrote, or costs finer than a pico-dollar
+                rows = self.db.execute(
+                    f"SELECT {key}, model, id, cost_usd FROM requests WHERE {cond}"
+                    " AND cost_pico_usd IS NULL AND cost_usd IS NOT NULL",
+                    args,
+                )
+                for k, model, row_id, text in rows:
+                    try:
+                        groups[k, model]["cost_usd"] += Decimal(text)
+                    except (InvalidOperation, TypeError):
+                        raise LedgerError(
+                            f"the ledger {self.path}: request {row_id} has an unreadable cost {text!r}"
+                        ) from None
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot read the ledger {self.path}: {exc}") from None
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")  # it only read
+        return list(groups.values())
 
     def last_response_id(self, profile: str | None) -> str | None:
         """The newest Responses API answer of this profile, for ``--continue``."""
@@ -470,6 +577,17 @@ class Ledger:
             sql += " LIMIT ?"
             args.append(limit)
         return [Job.from_row(r) for r in self.db.execute(sql, args)]
+
+
+# What ``Ledger.usage`` groups by: the SQL of each key (no value or an empty one is "-").
+# (By model, the report then adds snapshots and aliases up under one name.)
+USAGE_GROUPS = {
+    "day": "substr(created_at, 1, 10)",
+    **{col: f"coalesce(nullif({col}, ''), '-')" for col in ("model", "command", "profile", "pricing")},
+}
+# A call billed (tokens) that o4 could not price: no cost, and the ``unpriced`` mark or, in
+# rows written before the mark existed, tokens.
+UNPRICED = "(cost_usd IS NULL AND (unpriced <> 0 OR input_tokens + output_tokens <> 0))"
 
 
 # ------------------------------------------------------ shared by the use cases

@@ -46,26 +46,15 @@ class Totals:
     unpriced: int = 0  # calls billed that o4 could not price: their cost is not in cost_usd
     unpriced_models: set[str] = field(default_factory=set)
 
-    def add(self, row: Mapping[str, Any]) -> None:
-        self.requests += 1
-        self.input_tokens += row["input_tokens"] or 0
-        self.cached_tokens += row["cached_tokens"] or 0
-        self.output_tokens += row["output_tokens"] or 0
-        self.reasoning_tokens += row["reasoning_tokens"] or 0
-        if row["cost_usd"] is not None:
-            self.cost_usd += Decimal(row["cost_usd"])
-        elif is_unpriced(row):
-            self.unpriced += 1
-            self.unpriced_models.add(str(row["model"] or "-"))
-
-
-def is_unpriced(row: Mapping[str, Any]) -> bool:
-    """A call that was billed (tokens) but has no cost: the ledger's ``unpriced`` flag, or,
-    for rows written before it existed, tokens without a cost."""
-    keys = row.keys() if hasattr(row, "keys") else row
-    if "unpriced" in keys and row["unpriced"]:
-        return True
-    return row["cost_usd"] is None and bool((row["input_tokens"] or 0) + (row["output_tokens"] or 0))
+    def add(self, other: Totals) -> None:
+        self.requests += other.requests
+        self.input_tokens += other.input_tokens
+        self.cached_tokens += other.cached_tokens
+        self.output_tokens += other.output_tokens
+        self.reasoning_tokens += other.reasoning_tokens
+        self.cost_usd += other.cost_usd
+        self.unpriced += other.unpriced
+        self.unpriced_models |= other.unpriced_models
 
 
 @dataclass
@@ -75,33 +64,36 @@ class Report:
     total: Totals = field(default_factory=Totals)
 
 
-def _key(row: Mapping[str, Any], by: str) -> str:
-    if by == "day":
-        return str(row["created_at"])[:10]
-    if by == "model" and row["model"]:
+def _key(key: str, by: str) -> str:
+    if by == "model" and key != "-":
         from o4cli.core.catalog import canonical
 
-        return canonical(str(row["model"]))  # a snapshot and its alias are one model
-    return str(row[by] or "-")
+        return canonical(key)  # a snapshot and its alias are one model
+    return key
 
 
-def summarise(rows: Iterable[Mapping[str, Any]], by: str) -> Report:
-    """Group ledger rows; a batch's results row counts as one request per batch."""
-    if by not in GROUPS:
-        raise UsageError(f"--by {by!r}: expected one of {', '.join(GROUPS)}")
+def summarise(groups: Iterable[Mapping[str, Any]], by: str) -> Report:
+    """The report of the ledger's sums per group and model (``Ledger.usage``): groups in
+    key order, and their total. A batch's results row counts as one request per batch; a
+    call billed that o4 could not price adds to ``unpriced``, and its model to
+    ``unpriced_models``."""
     report = Report(by)
-    for row in rows:
-        report.groups.setdefault(_key(row, by), Totals()).add(row)
-        report.total.add(row)
+    for g in groups:
+        totals = Totals(
+            g["requests"], g["input_tokens"], g["cached_tokens"], g["output_tokens"], g["reasoning_tokens"],
+            g["cost_usd"], g["unpriced"], {str(g["model"] or "-")} if g["unpriced"] else set(),
+        )  # fmt: skip
+        report.groups.setdefault(_key(g["key"], by), Totals()).add(totals)
+        report.total.add(totals)
     report.groups = dict(sorted(report.groups.items()))
     return report
 
 
 def report(rt: Any, *, since: str | None, by: str, profile: str | None) -> tuple[Report, str | None]:
     """``o4 usage``: the ledger's calls since ``since``, of ``profile`` when one is given
-    (``-p NAME``; without it, every profile's), grouped ``by``; and the cutoff used."""
+    (``-p NAME``; without it, every profile's), grouped ``by``; and the cutoff used.
+    SQLite does the adding up (one row per group and model comes back), so memory stays flat."""
     cutoff = since_to_iso(since)
-    rows = rt.ledger.requests(cutoff)
-    if profile:
-        rows = (r for r in rows if r["profile"] == profile)
-    return summarise(rows, by), cutoff
+    if by not in GROUPS:
+        raise UsageError(f"--by {by!r}: expected one of {', '.join(GROUPS)}")
+    return summarise(rt.ledger.usage(by, since=cutoff, profile=profile), by), cutoff
