@@ -282,6 +282,8 @@ def test_bad_options(o4, emu, tmp_path):
     assert o4("batch", "submit", "missing.txt").code == 2
     assert o4("batch", "retry", "batch_unknown").code == 2
     assert o4("batch", "status").code == 2  # empty ledger, no id
+    r = o4("batch", "submit", str(p), "--dry-run", "-s", "caf\udce9")  # a Latin-1 byte in a UTF-8 terminal
+    assert r.code == 2 and "-s/--system: not valid UTF-8 text" in r.stderr
     assert emu.log == []
 
 

@@ -7,16 +7,23 @@ Three input forms, told apart by the first non-blank line:
 * plain text: one prompt a line (blank lines skipped).
 
 Generated custom_ids are ``line-N`` (N = the line's number), so the same file always
-gives the same ids. The input is read once, line by line, keeping only a few numbers
-per line in memory; request lines go straight into shard files when a folder is given.
+gives the same ids. The input is read once, about 1 MB of lines at a time, keeping only a
+few numbers per line in memory; request lines go straight into shard files when a folder
+is given. What is the same for every prompt line (endpoint, model, effort, system, output
+cap, and the model's checks of them) is built once, as a template cut around the line's
+custom_id and text; plain-text lines are checked, escaped and sharded a block at a time.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # json.dumps(str, ensure_ascii=False), without the call layers
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,8 +32,9 @@ from o4cli.core.ask import request
 from o4cli.core.ask.prompt import Prompt, load_image
 from o4cli.core.errors import UsageError
 from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
-from o4cli.core.tokens import body_text, count_body
+from o4cli.core.tokens import MESSAGE_OVERHEAD, Estimate, body_text, count_body, count_text
 
+_BLOCK_BYTES = 1 << 20  # lines are read (and plain-text ones checked and escaped) about 1 MB at a time
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file
 ENDPOINTS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
@@ -55,7 +63,7 @@ class Limits:
     queue_tokens: int | None = None  # the tier's batch queue (enqueued input tokens)
 
 
-@dataclass
+@dataclass(slots=True)  # slots: updated once a line
 class Shard:
     index: int
     first_line: int = 0
@@ -96,11 +104,21 @@ def input_hash(path: Path, defaults: Defaults, limits: Limits, salt: str = "") -
     return h.hexdigest()
 
 
+def _blocks(fh: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines a block at a time (about 1 MB of them), each block with the number of its
+    first line; a UTF-8 byte-order mark at the start is not part of the first line (CRLF
+    endings go with the strip of each line)."""
+    n = 1
+    while block := fh.readlines(_BLOCK_BYTES):
+        if n == 1 and block[0].startswith(BOM):
+            block[0] = block[0][len(BOM) :]
+        yield n, block
+        n += len(block)
+
+
 def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Numbered lines; a UTF-8 byte-order mark at the start is not part of the first one
-    (CRLF endings go with the strip of each line)."""
-    for n, raw in enumerate(fh, start=1):
-        yield n, raw[len(BOM) :] if n == 1 and raw.startswith(BOM) else raw
+    """Numbered lines (of ``_blocks``)."""
+    return itertools.chain.from_iterable(enumerate(block, start=n) for n, block in _blocks(fh))
 
 
 def _detect(path: Path) -> str:
@@ -124,6 +142,8 @@ def _detect(path: Path) -> str:
 class _Sharder:
     """Cuts the request lines into contiguous shards that each fit the limits."""
 
+    __slots__ = ("limits", "folder", "shards", "fh")
+
     def __init__(self, limits: Limits, folder: Path | None) -> None:
         self.limits = limits
         self.folder = folder
@@ -131,22 +151,59 @@ class _Sharder:
         self.fh: IO[bytes] | None = None
 
     def add(self, line_no: int, data: bytes, tokens: int, worst: int) -> None:
-        cur = self.shards[-1] if self.shards else None
-        q = self.limits.queue_tokens
+        cur, size, limits = self.shards[-1] if self.shards else None, len(data), self.limits
         if (
             cur is None
-            or cur.requests + 1 > self.limits.requests
-            or cur.bytes + len(data) > self.limits.bytes
-            or (q is not None and cur.tokens + tokens > q)
+            or cur.requests >= limits.requests
+            or cur.bytes + size > limits.bytes
+            or (limits.queue_tokens is not None and cur.tokens + tokens > limits.queue_tokens)
         ):
             cur = self._open(line_no)
         cur.requests += 1
-        cur.bytes += len(data)
+        cur.bytes += size
         cur.tokens += tokens
         cur.worst_output += worst
         cur.last_line = line_no
         if self.fh is not None:
             self.fh.write(data)
+
+    def add_many(self, numbers: list[int], sizes: list[int], tokens: list[int], worst: int, data: Any) -> None:
+        """``add`` for many lines of the same worst-case output at once: where each shard
+        ends is found by bisecting the running sums, and ``data(i, j)`` gives the bytes of
+        lines i..j-1 (asked only when writing)."""
+        total, i = len(sizes), 0
+        sum_bytes, sum_tokens = list(itertools.accumulate(sizes)), list(itertools.accumulate(tokens))
+        while i < total:
+            cur = self.shards[-1] if self.shards else None
+            room = self._room(cur, sum_bytes, sum_tokens, i) if cur else 0
+            if room == 0:  # a new shard takes its first line whatever its size, as ``add`` does
+                cur = self._open(numbers[i])
+                room = max(1, self._room(cur, sum_bytes, sum_tokens, i))
+            j = min(i + room, total)
+            cur.requests += j - i
+            cur.bytes += sum_bytes[j - 1] - (sum_bytes[i - 1] if i else 0)
+            cur.tokens += sum_tokens[j - 1] - (sum_tokens[i - 1] if i else 0)
+            cur.worst_output += worst * (j - i)
+            cur.last_line = numbers[j - 1]
+            if self.fh is not None:
+                self.fh.write(data(i, j))
+            i = j
+
+    def _room(self, cur: Shard, sum_bytes: list[int], sum_tokens: list[int], i: int) -> int:
+        """How many of the lines from i on still fit in ``cur`` (running sums of them all)."""
+        limits = self.limits
+        before_bytes, before_tokens = (sum_bytes[i - 1], sum_tokens[i - 1]) if i else (0, 0)
+        room = min(
+            limits.requests - cur.requests,
+            bisect.bisect_right(sum_bytes, before_bytes + limits.bytes - cur.bytes, i) - i,
+        )
+        if limits.queue_tokens is not None:
+            room = min(room, bisect.bisect_right(sum_tokens, before_tokens + limits.queue_tokens - cur.tokens, i) - i)
+        return max(room, 0)
+
+    def stop_writing(self) -> None:
+        self.folder = None
+        self.close()
 
     def _open(self, line_no: int) -> Shard:
         self.close()
@@ -186,56 +243,152 @@ def prepare(
         prep.endpoint = fixed_endpoint or ENDPOINTS[defaults.api_default]
         prep.model = defaults.model
     seen: dict[str, int] = {}
+    templates = _Templates(prep, defaults, model_entry)
     sharder = _Sharder(limits, folder)
+    planner = _Planner(prep, limits, sharder)
     try:
         with path.open("rb") as fh:
-            for n, raw in _lines(fh):
-                text = raw.strip()
-                if not text:
-                    continue
-                if prep.format == "batch":
-                    out = _batch_line(n, text, prep, fixed_endpoint, seen)
-                elif prep.format == "prompts":
-                    out = _prompt_json_line(n, text, prep, defaults, seen)
-                else:
-                    out = _prompt_line(n, text, prep, defaults, seen)
-                if out is None:
-                    continue
-                custom_id, data, body = out
-                entry = model_entry or catalog.find(str(body.get("model") or ""))
-                problem = _rules(body, entry) or _tools_problem(body, prep.endpoint)
-                if problem:
-                    prep.problems.append(Problem(n, problem))
-                    continue
-                tokens = 1
-                if count_tokens:
-                    est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
-                    tokens = max(1, est.tokens)
-                    prep.exact = prep.exact and est.exact
-                worst = worst_output(body, entry)
-                if limits.queue_tokens is not None and tokens > limits.queue_tokens:
-                    prep.problems.append(
-                        Problem(
-                            n, f"{tokens:,} input tokens alone exceed the batch queue limit of {limits.queue_tokens:,}"
-                        )
-                    )
-                    continue
-                if prep.problems:
-                    # Keep checking the rest, but write nothing once a line is bad.
-                    sharder.folder = None
-                    sharder.close()
-                prep.custom_ids.append(custom_id)
-                prep.requests += 1
-                prep.tokens += tokens
-                prep.worst_output += worst
-                prep.bytes += len(data)
-                sharder.add(n, data, tokens, worst)
+            if prep.format == "text":
+                _plan_text(_blocks(fh), prep, templates, planner)
+            else:
+                for n, out in _json_requests(_lines(fh), prep, fixed_endpoint, seen, model_entry, templates):
+                    planner.take(n, out)
     finally:
         sharder.close()
     prep.shards = sharder.shards
+    for shard in prep.shards:  # every good line is in one shard
+        prep.requests += shard.requests
+        prep.tokens += shard.tokens
+        prep.worst_output += shard.worst_output
+        prep.bytes += shard.bytes
     if prep.requests == 0 and not prep.problems:
         prep.problems.append(Problem(0, "no requests: the input is empty"))
     return prep
+
+
+# A checked request line: (custom_id, the line's bytes, what the model refuses in it or
+# None, its worst-case output tokens, its input tokens; None with a problem).
+Line = tuple[str, bytes, str | None, int, Estimate | None]
+
+
+def _json_requests(
+    lines: Iterator[tuple[int, bytes]],
+    prep: Prepared,
+    fixed: str | None,
+    seen: dict[str, int],
+    model: catalog.Model | None,
+    templates: _Templates,
+) -> Iterator[tuple[int, Line | None]]:
+    """Each non-blank line of a Batch-format or prompt JSONL input, checked (None: bad)."""
+    for n, raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        if prep.format == "batch":
+            yield n, _batch_line(n, text, prep, fixed, seen, model)
+        else:
+            yield n, _prompt_json_line(n, text, prep, templates.defaults, seen, templates)
+
+
+class _Planner:
+    """Takes checked lines into the plan: their problems, custom_ids and shards."""
+
+    def __init__(self, prep: Prepared, limits: Limits, sharder: _Sharder) -> None:
+        self.prep, self.limits, self.sharder = prep, limits, sharder
+
+    def take(self, n: int, out: Line | None) -> None:
+        """Line ``n``, checked (None: its problem is already noted)."""
+        if out is None:
+            return
+        custom_id, data, problem, worst, est = out
+        if problem:
+            self.prep.problems.append(Problem(n, problem))
+            return
+        assert est is not None  # every line without a problem is counted
+        tokens = max(1, est.tokens)
+        self.prep.exact = self.prep.exact and est.exact
+        queue = self.limits.queue_tokens
+        if queue is not None and tokens > queue:
+            self.prep.problems.append(
+                Problem(n, f"{tokens:,} input tokens alone exceed the batch queue limit of {queue:,}")
+            )
+            return
+        self._keep_going()
+        self.prep.custom_ids.append(custom_id)
+        self.sharder.add(n, data, tokens, worst)
+
+    def take_numbered(
+        self, numbers: list[int], texts: list[str], escaped: list[bytes], template: _Template
+    ) -> bool:
+        """Plain-text lines ``numbers`` (``line-N``), decoded and escaped for JSON, at once;
+        False, taking none, when one of them has a problem (then take them one by one)."""
+        if template.problem:
+            return False
+        ids = [f"line-{n}" for n in numbers]
+        fixed = len(template.head) + len(template.middle) + len(template.tail) + 4  # and 4 quotes
+        sizes = [fixed + len(i) + len(e) for i, e in zip(ids, escaped, strict=True)]
+        estimates = [template.estimate(text) for text in texts]
+        tokens = [max(1, est.tokens) for est in estimates]
+        queue = self.limits.queue_tokens
+        if queue is not None and max(tokens) > queue:
+            return False
+        self.prep.exact = self.prep.exact and all(est.exact for est in estimates)
+        self._keep_going()
+        self.prep.custom_ids.extend(ids)
+        data = lambda i, j: template.lines(ids[i:j], escaped[i:j])  # noqa: E731
+        self.sharder.add_many(numbers, sizes, tokens, template.worst, data)
+        return True
+
+    def _keep_going(self) -> None:
+        if self.prep.problems and self.sharder.folder is not None:
+            self.sharder.stop_writing()  # keep checking the rest, but write nothing once a line is bad
+
+
+def _plan_text(
+    blocks: Iterator[tuple[int, list[bytes]]], prep: Prepared, templates: _Templates, planner: _Planner
+) -> None:
+    """Plain-text prompt lines, a block at a time: one check that the block is UTF-8 with
+    no control character but tab, its JSON escaping done at once, and its shards cut by
+    running sums; a block that fails any of this goes line by line."""
+    template = templates.get(templates.defaults.system)
+    for first, block in blocks:
+        texts = list(map(bytes.strip, block))
+        numbers = list(range(first, first + len(block)))
+        if not all(texts):  # blank lines are skipped, their numbers too
+            numbers = [n for n, text in zip(numbers, texts, strict=True) if text]
+            texts = [text for text in texts if text]
+        checked = _escape_block(texts) if template is not None and texts else None
+        if checked is not None and template is not None:
+            if planner.take_numbered(numbers, *checked, template):
+                continue
+        for n, text in zip(numbers, texts, strict=True):
+            planner.take(n, _prompt_line(n, text, prep, templates))
+
+
+def _escape_block(texts: list[bytes]) -> tuple[list[str], list[bytes]] | None:
+    """Each text decoded, and JSON-escaped (no quotes); None unless every text is UTF-8
+    with no control character but tab."""
+    joined = b"\n".join(texts)  # no text holds a line feed: it is the only one added
+    if len(joined.translate(None, _CONTROL)) != len(joined) - (len(texts) - 1):
+        return None
+    try:
+        decoded = joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return decoded.split("\n"), _escape(joined).split(b"\n")
+
+
+def _checked(
+    custom_id: str, data: bytes, body: dict[str, Any], model: catalog.Model | None, endpoint: str | None
+) -> Line:
+    """A request line with what its model refuses in it (or None), its worst-case output
+    and its input tokens."""
+    entry = model or catalog.find(str(body.get("model") or ""))
+    problem = _rules(body, entry) or _tools_problem(body, endpoint)
+    if problem:
+        return custom_id, data, problem, 0, None
+    est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
+    return custom_id, data, None, worst_output(body, entry), est
 
 
 def worst_output(body: dict[str, Any], model: catalog.Model | None) -> int:
@@ -310,8 +463,8 @@ def _json_object(n: int, text: bytes, prep: Prepared) -> dict[str, Any] | None:
 
 
 def _batch_line(
-    n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int]
-) -> tuple[str, bytes, dict[str, Any]] | None:
+    n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int], entry: catalog.Model | None
+) -> Line | None:
     obj = _json_object(n, text, prep)
     if obj is None:
         return None
@@ -354,7 +507,7 @@ def _batch_line(
         ok = False
     if not ok:
         return None
-    return obj["custom_id"], text + b"\n", body
+    return _checked(obj["custom_id"], text + b"\n", body, entry, prep.endpoint)
 
 
 def _request_line(custom_id: str, endpoint: str, body: dict[str, Any]) -> bytes:
@@ -368,24 +521,132 @@ def _body(prep: Prepared, defaults: Defaults, text: str, system: str | None, ima
     return request.build_body(Prompt(text=text, system=system, images=images), opts)
 
 
-def _prompt_line(
-    n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]
-) -> tuple[str, bytes, dict[str, Any]] | None:
+_NONCE = os.urandom(8).hex()
+_ID_MARK, _TEXT_MARK = f"\x00o4-id-{_NONCE}", f"\x00o4-prompt-{_NONCE}"
+_TEMPLATES = 64  # systems kept at once (a file may give every line its own)
+_CONTROL = bytes(c for c in range(32) if c != 9)  # but tab
+
+
+def _escape(utf8: bytes) -> bytes:
+    """What JSON escapes in UTF-8 text that holds no control character but tab."""
+    return utf8.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\t", b"\\t")
+
+
+def _json_string(utf8: bytes) -> bytes:
+    """UTF-8 text as a JSON string, byte for byte what ``json.dumps(text, ensure_ascii=False)``
+    writes (it escapes only ``"``, ``\\`` and control characters), without decoding it."""
+    if len(utf8.translate(None, _CONTROL)) == len(utf8):
+        return b'"' + _escape(utf8) + b'"'
+    return encode_basestring(utf8.decode("utf-8")).encode()
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The request line of a prompt without images, cut around its custom_id and its text:
+    all the rest (endpoint, model, effort, system, output cap) is the same for every line,
+    and so are the model's checks of it."""
+
+    head: bytes
+    middle: bytes
+    tail: bytes
+    problem: str | None
+    worst: int
+    tokenizer: str | None
+    before: str  # the body's other texts, as ``count_body`` joins them around the prompt
+    after: str
+    overhead: int
+
+    def estimate(self, text: str) -> Estimate:
+        """The input tokens of this template's body with the prompt ``text`` in it: what
+        ``count_body`` counts."""
+        est = count_text(self.before + text + self.after, self.tokenizer)
+        return Estimate(est.tokens + self.overhead, est.method)
+
+    def line(self, custom_id: str, text: str, utf8: bytes) -> Line:
+        """The line of ``custom_id`` and the prompt ``text`` (``utf8``: the same, encoded)."""
+        data = b"".join((self.head, _json_string(custom_id.encode()), self.middle, _json_string(utf8), self.tail))
+        if self.problem:
+            return custom_id, data, self.problem, 0, None
+        return custom_id, data, None, self.worst, self.estimate(text)
+
+    def lines(self, custom_ids: list[str], escaped: list[bytes]) -> bytes:
+        """The lines of many prompts at once: ids that need no escaping, prompts already
+        escaped (``_escape``)."""
+        open_id, open_text, close = self.head + b'"', b'"' + self.middle + b'"', b'"' + self.tail
+        parts = ((open_id, i.encode(), open_text, e, close) for i, e in zip(custom_ids, escaped, strict=True))
+        return b"".join(itertools.chain.from_iterable(parts))
+
+
+class _Templates:
+    """The templates of one input's prompt lines, one per system (built on first use)."""
+
+    def __init__(self, prep: Prepared, defaults: Defaults, model: catalog.Model | None) -> None:
+        self.prep, self.defaults, self.model = prep, defaults, model
+        self.by_system: dict[str | None, _Template | None] = {}
+
+    def get(self, system: str | None) -> _Template | None:
+        """The template for prompts with this system; None if it cannot be cut (then
+        the line is built whole)."""
+        if system in self.by_system:
+            return self.by_system[system]
+        if len(self.by_system) >= _TEMPLATES:
+            self.by_system.clear()
+        body = _body(self.prep, self.defaults, _TEXT_MARK, system)
+        try:
+            line = _request_line(_ID_MARK, self.prep.endpoint or "", body)
+        except UnicodeEncodeError:  # a system with a lone surrogate: its lines are built whole (and refused)
+            line = b""
+        id_mark, text_mark = _json_string(_ID_MARK.encode()), _json_string(_TEXT_MARK.encode())
+        texts, images = body_text(body)
+        counted = "\n".join(texts)
+        template = None
+        if (
+            line.count(id_mark) == 1
+            and line.count(text_mark) == 1
+            and line.index(id_mark) < line.index(text_mark)
+            and counted.count(_TEXT_MARK) == 1
+            and not images
+        ):
+            head, rest = line.split(id_mark)
+            middle, tail = rest.split(text_mark)
+            before, after = counted.split(_TEXT_MARK)
+            _, _, problem, worst, _ = _checked(_ID_MARK, line, body, self.model, self.prep.endpoint)
+            entry = self.model or catalog.find(self.defaults.model)
+            tokenizer = entry.tokenizer if entry else None
+            overhead = MESSAGE_OVERHEAD * (len(texts) + 1)
+            template = _Template(head, middle, tail, problem, worst, tokenizer, before, after, overhead)
+        self.by_system[system] = template
+        return template
+
+    def build(self, custom_id: str, prompt: str, system: Any, images: tuple = (), utf8: bytes | None = None) -> Line:
+        """The request line of one prompt (``utf8``: the prompt's text, when already
+        encoded): from the template when it has no images."""
+        try:
+            template = self.get(system) if not images and (system is None or isinstance(system, str)) else None
+            if template is not None:
+                return template.line(custom_id, prompt, prompt.encode() if utf8 is None else utf8)
+            body = _body(self.prep, self.defaults, prompt, system, images)
+            data = _request_line(custom_id, self.prep.endpoint or "", body)
+            return _checked(custom_id, data, body, self.model, self.prep.endpoint)
+        except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON escape like "\ud800"
+            char = exc.object[exc.start] if isinstance(exc.object, str) else "?"
+            problem = f"not valid Unicode: a lone surrogate \\u{ord(char):04x} (JSON escapes must pair)"
+            return custom_id, b"", problem, 0, None
+
+
+def _prompt_line(n: int, text: bytes, prep: Prepared, templates: _Templates) -> Line | None:
     try:
         prompt = text.decode("utf-8")
     except UnicodeDecodeError as exc:
         prep.problems.append(Problem(n, f"not UTF-8 text (byte {exc.start})"))
         return None
-    custom_id = f"line-{n}"
-    if not _check_id(n, custom_id, seen, prep):
-        return None
-    body = _body(prep, defaults, prompt, defaults.system)
-    return custom_id, _request_line(custom_id, prep.endpoint or "", body), body
+    # line-N: unique in a plain-text file, no line can bring another id
+    return templates.build(f"line-{n}", prompt, templates.defaults.system, utf8=text)
 
 
 def _prompt_json_line(
-    n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int]
-) -> tuple[str, bytes, dict[str, Any]] | None:
+    n: int, text: bytes, prep: Prepared, defaults: Defaults, seen: dict[str, int], templates: _Templates
+) -> Line | None:
     obj = _json_object(n, text, prep)
     if obj is None:
         return None
@@ -412,6 +673,4 @@ def _prompt_json_line(
         except UsageError as exc:
             prep.problems.append(Problem(n, exc.message.replace("-i ", "image ")))
             return None
-    system = obj.get("system", defaults.system)
-    body = _body(prep, defaults, prompt, system, images)
-    return custom_id, _request_line(custom_id, prep.endpoint or "", body), body
+    return templates.build(custom_id, prompt, obj.get("system", defaults.system), images)

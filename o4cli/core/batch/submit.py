@@ -50,10 +50,21 @@ def input_defaults(
     """What prompt lines become requests with: the profile, then the command's flags."""
     if max_output is not None and max_output < 16:
         raise UsageError("--max-output must be at least 16")
+    if system is not None and not _is_unicode(system):
+        raise UsageError("-s/--system: not valid UTF-8 text (a byte the terminal could not decode)")
     s = rt.settings
     return batch_input.Defaults(
         model=s.model, endpoint=endpoint, effort=s.effort, system=system, max_output=max_output, api_default=s.api
     )
+
+
+def _is_unicode(text: str) -> bool:
+    """No lone surrogate (how Python keeps undecodable bytes of the command line)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def open_input(rt: Runtime, file: str, stdin: Any) -> tuple[Path, str, Path | None]:

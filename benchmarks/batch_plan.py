@@ -1,0 +1,196 @@
+"""Planning benchmark for ``o4 batch submit --dry-run``: 200,000 prompt lines against a floor.
+
+Two inputs of 200,000 prompts each (40-400 characters of varied prose, some non-ASCII):
+
+1. plain text, one prompt a line;
+2. prompt JSONL, ``{"prompt": ...}`` a line (every 10th line also has a ``custom_id``,
+   every 50th a ``system``).
+
+Each is planned by ``o4 batch submit FILE --dry-run --plain`` (no key, nothing uploaded; the
+plan must count 200,000 requests) and, side by side, read by the floor: a ``python -c``
+script that reads the file line by line, strips and skips blank lines, parses each line
+(UTF-8 decode for text, ``json.loads`` for JSONL) and counts lines and bytes, the least any
+planner must do. Interleaved, median of ``--runs`` rounds (wall and CPU; o4 on a one-line file shows its fixed
+cost, the start-up every command pays); each command is a child process
+started by a tiny launcher (``python -I -S``) that reports its wall time, CPU and peak RSS.
+Target: o4 at most 4x the floor.
+
+Reproduce::
+
+    /work/venv/bin/python benchmarks/batch_plan.py [--lines 200000] [--runs 5] [--json]
+
+Exits 0 whatever the verdicts; 1 if a command fails or plans the wrong number of requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+LAUNCHER = (
+    "import json,os,subprocess,sys,time\n"
+    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
+    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
+    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
+    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
+    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
+)
+FLOOR = (
+    "import json,sys\n"
+    "parse=json.loads if sys.argv[2]=='jsonl' else bytes.decode\n"
+    "n=size=0\n"
+    "with open(sys.argv[1],'rb') as fh:\n"
+    "    for raw in fh:\n"
+    "        text=raw.strip()\n"
+    "        if text:\n"
+    "            parse(text); n+=1; size+=len(text)\n"
+    "print(n, size)"
+)
+O4 = [sys.executable, "-m", "o4cli"]
+TARGET_RATIO = 4.0
+WORDS = (
+    "the customer said that our order arrived late and the package was damaged but support "
+    "replied quickly with a refund please summarize this review in two sentences explain why "
+    "the function returns None when the list is empty translate into French German Spanish "
+    "classify sentiment as positive negative or neutral a database migration failed during "
+    "deployment because of a missing index on the users table café naïve Zürich 東京 😀 "
+    "invoice #4821 due 2025-07-01 total $1,249.99 \"quoted\" back\\slash tab\tseparated"
+).split(" ")
+
+
+class StepFailed(Exception):
+    """A command could not run, exited non-zero, or planned the wrong thing."""
+
+
+def prompts(n: int, seed: int) -> Iterator[str]:
+    rng = random.Random(seed)
+    for i in range(n):
+        target, words = rng.randint(40, 400), []
+        size = 0
+        while size < target:
+            w = rng.choice(WORDS)
+            words.append(w)
+            size += len(w) + 1
+        yield " ".join(words).strip() + f" (ref {i + 1})"
+
+
+def write_inputs(folder: Path, n: int) -> dict[str, Path]:
+    text, jsonl = folder / "prompts.txt", folder / "prompts.jsonl"
+    with text.open("w", encoding="utf-8") as fh:
+        fh.writelines(f"{p}\n" for p in prompts(n, seed=1))
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for i, p in enumerate(prompts(n, seed=2), 1):
+            line: dict = {"prompt": p}
+            if i % 10 == 0:
+                line["custom_id"] = f"req-{i}"
+            if i % 50 == 0:
+                line["system"] = "Answer in one sentence."
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return {"text": text, "jsonl": jsonl}
+
+
+def run(argv: list[str], env: dict[str, str], tmp: Path, name: str) -> dict:
+    """Run ``argv`` through the launcher: wall and CPU seconds, peak RSS, stdout."""
+    stat, out, err = (tmp / f"{name}.{ext}" for ext in ("json", "out", "err"))
+    try:
+        subprocess.call([sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv], env=env)
+        m = json.loads(stat.read_text())
+    except (OSError, ValueError) as exc:
+        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
+    res = {"wall_s": m["wall"], "cpu_s": m["cpu"], "peak_mb": m["rss_kib"] / 1024}
+    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
+    if m["rc"] != 0:
+        raise StepFailed(f"{name}: exit {m['rc']}: {res['stderr'][-2000:]}")
+    return res
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    """The caller's environment minus OPENAI_*/O4_*, with o4's config and data in ``tmp``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_"))}
+    env.update(O4_CONFIG=str(tmp / "config.toml"), O4_DATA_DIR=str(tmp / "data"))
+    return env
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--lines", type=int, default=200_000)
+    ap.add_argument("--runs", type=int, default=5, help="interleaved rounds (medians)")
+    ap.add_argument("--json", action="store_true", help="print one JSON document")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="o4-plan-bench-"))
+    env = env_for(tmp)
+    report: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "lines": args.lines,
+                    "load_before": os.getloadavg()[0]}  # fmt: skip
+    try:
+        inputs = write_inputs(tmp, args.lines)
+        report["input_mb"] = {k: round(p.stat().st_size / 1e6, 1) for k, p in inputs.items()}
+        one = tmp / "one.txt"
+        one.write_text("hi\n")
+        times = {k: {"o4": [], "floor": [], "o4_mb": [], "o4_cpu": [], "floor_cpu": []} for k in inputs}
+        startup: dict[str, list] = {"wall": [], "cpu": []}
+        for _ in range(args.runs):
+            fixed = run([*O4, "batch", "submit", str(one), "--dry-run", "--plain"], env, tmp, "o4-one")
+            startup["wall"].append(fixed["wall_s"])
+            startup["cpu"].append(fixed["cpu_s"])
+            for kind, path in inputs.items():
+                mine = run([*O4, "batch", "submit", str(path), "--dry-run", "--plain"], env, tmp, "o4")
+                m = re.search(r"^requests:\s*([\d,]+)", mine["stdout"], re.M)
+                if not m or int(m.group(1).replace(",", "")) != args.lines:
+                    raise StepFailed(f"{kind}: no plan of {args.lines:,} requests:\n{mine['stdout'][:2000]}")
+                floor = run([sys.executable, "-c", FLOOR, str(path), kind], env, tmp, "floor")
+                if int(floor["stdout"].split()[0]) != args.lines:
+                    raise StepFailed(f"{kind}: the floor counted {floor['stdout'].split()[0]} lines")
+                times[kind]["o4"].append(mine["wall_s"])
+                times[kind]["o4_cpu"].append(mine["cpu_s"])
+                times[kind]["o4_mb"].append(mine["peak_mb"])
+                times[kind]["floor"].append(floor["wall_s"])
+                times[kind]["floor_cpu"].append(floor["cpu_s"])
+    except StepFailed as exc:
+        print(f"step failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        report["load_after"] = os.getloadavg()[0]
+        shutil.rmtree(tmp, ignore_errors=True)
+    results = report["cases"] = {}
+    for kind, t in times.items():
+        o4, floor = statistics.median(t["o4"]), statistics.median(t["floor"])
+        cpu, floor_cpu = statistics.median(t["o4_cpu"]), statistics.median(t["floor_cpu"])
+        results[kind] = {"o4_s": round(o4, 3), "floor_s": round(floor, 3), "ratio": round(o4 / floor, 2),
+                         "o4_cpu_s": round(cpu, 3), "floor_cpu_s": round(floor_cpu, 3),
+                         "cpu_ratio": round(cpu / floor_cpu, 2), "o4_peak_mb": round(max(t["o4_mb"]), 1)}  # fmt: skip
+    report["o4_one_line"] = {"wall_s": round(statistics.median(startup["wall"]), 3),
+                             "cpu_s": round(statistics.median(startup["cpu"]), 3)}  # fmt: skip
+    verdicts = report["verdicts"] = {
+        f"{kind}: --dry-run at most {TARGET_RATIO:g}x the floor": r["ratio"] <= TARGET_RATIO for kind, r in results.items()
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{'input':<8} {'MB':>6} {'o4 s':>8} {'floor s':>8} {'ratio':>7} {'o4 cpu':>8} {'floor cpu':>9}"
+          f" {'ratio':>7} {'o4 peak MB':>11}")  # fmt: skip
+    for kind, r in results.items():
+        print(f"{kind:<8} {report['input_mb'][kind]:>6} {r['o4_s']:>8.3f} {r['floor_s']:>8.3f} {r['ratio']:>6.2f}x"
+              f" {r['o4_cpu_s']:>8.3f} {r['floor_cpu_s']:>9.3f} {r['cpu_ratio']:>6.2f}x {r['o4_peak_mb']:>11.1f}")  # fmt: skip
+    one = report["o4_one_line"]
+    print(f"o4 on a one-line file (its fixed cost): {one['wall_s']:.3f} s wall, {one['cpu_s']:.3f} s CPU")
+    print(
+        f"{args.lines:,} prompt lines each; python {report['python']}, {report['cpus']} CPUs, "
+        f"load {report['load_before']:.2f} -> {report['load_after']:.2f}; medians of {args.runs} interleaved rounds"
+    )
+    for name, ok in verdicts.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
