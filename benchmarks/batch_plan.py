@@ -15,9 +15,12 @@ cost, the start-up every command pays); each command is a child process
 started by a tiny launcher (``python -I -S``) that reports its wall time, CPU and peak RSS.
 Target: o4 at most 4x the floor.
 
+With ``--before PYTHON`` (an interpreter with another o4 installed, e.g. the previous
+release in a scratch venv) that o4 is timed in the same rounds, for before/after.
+
 Reproduce::
 
-    /work/venv/bin/python benchmarks/batch_plan.py [--lines 200000] [--runs 5] [--json]
+    /work/venv/bin/python benchmarks/batch_plan.py [--lines 200000] [--runs 5] [--before PYTHON] [--json]
 
 Exits 0 whatever the verdicts; 1 if a command fails or plans the wrong number of requests.
 """
@@ -125,6 +128,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lines", type=int, default=200_000)
     ap.add_argument("--runs", type=int, default=5, help="interleaved rounds (medians)")
+    ap.add_argument("--before", metavar="PYTHON", help="also time the o4 installed for this interpreter")
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="o4-plan-bench-"))
@@ -136,7 +140,7 @@ def main() -> int:
         report["input_mb"] = {k: round(p.stat().st_size / 1e6, 1) for k, p in inputs.items()}
         one = tmp / "one.txt"
         one.write_text("hi\n")
-        times = {k: {"o4": [], "floor": [], "o4_mb": [], "o4_cpu": [], "floor_cpu": []} for k in inputs}
+        times = {k: {"o4": [], "floor": [], "o4_mb": [], "o4_cpu": [], "floor_cpu": [], "before": []} for k in inputs}
         startup: dict[str, list] = {"wall": [], "cpu": []}
         for _ in range(args.runs):
             fixed = run([*O4, "batch", "submit", str(one), "--dry-run", "--plain"], env, tmp, "o4-one")
@@ -150,6 +154,12 @@ def main() -> int:
                 floor = run([sys.executable, "-c", FLOOR, str(path), kind], env, tmp, "floor")
                 if int(floor["stdout"].split()[0]) != args.lines:
                     raise StepFailed(f"{kind}: the floor counted {floor['stdout'].split()[0]} lines")
+                if args.before:
+                    argv = [args.before, "-m", "o4cli", "batch", "submit", str(path), "--dry-run", "--plain"]
+                    old = run(argv, env, tmp, "before")
+                    if old["stdout"] != mine["stdout"]:
+                        raise StepFailed(f"{kind}: the o4 of --before plans otherwise")
+                    times[kind]["before"].append(old["wall_s"])
                 times[kind]["o4"].append(mine["wall_s"])
                 times[kind]["o4_cpu"].append(mine["cpu_s"])
                 times[kind]["o4_mb"].append(mine["peak_mb"])
@@ -168,6 +178,8 @@ def main() -> int:
         results[kind] = {"o4_s": round(o4, 3), "floor_s": round(floor, 3), "ratio": round(o4 / floor, 2),
                          "o4_cpu_s": round(cpu, 3), "floor_cpu_s": round(floor_cpu, 3),
                          "cpu_ratio": round(cpu / floor_cpu, 2), "o4_peak_mb": round(max(t["o4_mb"]), 1)}  # fmt: skip
+        if t["before"]:
+            results[kind]["before_s"] = round(statistics.median(t["before"]), 3)
     report["o4_one_line"] = {"wall_s": round(statistics.median(startup["wall"]), 3),
                              "cpu_s": round(statistics.median(startup["cpu"]), 3)}  # fmt: skip
     verdicts = report["verdicts"] = {
@@ -177,10 +189,11 @@ def main() -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(f"{'input':<8} {'MB':>6} {'o4 s':>8} {'floor s':>8} {'ratio':>7} {'o4 cpu':>8} {'floor cpu':>9}"
-          f" {'ratio':>7} {'o4 peak MB':>11}")  # fmt: skip
+          f" {'ratio':>7} {'o4 peak MB':>11}" + ("  before s" if args.before else ""))  # fmt: skip
     for kind, r in results.items():
         print(f"{kind:<8} {report['input_mb'][kind]:>6} {r['o4_s']:>8.3f} {r['floor_s']:>8.3f} {r['ratio']:>6.2f}x"
-              f" {r['o4_cpu_s']:>8.3f} {r['floor_cpu_s']:>9.3f} {r['cpu_ratio']:>6.2f}x {r['o4_peak_mb']:>11.1f}")  # fmt: skip
+              f" {r['o4_cpu_s']:>8.3f} {r['floor_cpu_s']:>9.3f} {r['cpu_ratio']:>6.2f}x {r['o4_peak_mb']:>11.1f}"
+              + (f" {r['before_s']:>9.3f}" if args.before else ""))  # fmt: skip
     one = report["o4_one_line"]
     print(f"o4 on a one-line file (its fixed cost): {one['wall_s']:.3f} s wall, {one['cpu_s']:.3f} s CPU")
     print(
