@@ -106,7 +106,9 @@ def run(argv: list[str], env: dict[str, str], tmp: Path, name: str) -> dict:
     """Run ``argv`` through the launcher: wall and CPU seconds, peak RSS, stdout."""
     stat, out, err = (tmp / f"{name}.{ext}" for ext in ("json", "out", "err"))
     try:
-        subprocess.call([sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv], env=env)
+        # cwd: the temporary folder, so that "python -m o4cli" never imports the o4cli of the current folder
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv]
+        subprocess.call(launcher, env=env, cwd=tmp)
         m = json.loads(stat.read_text())
     except (OSError, ValueError) as exc:
         raise StepFailed(f"{name}: the launcher failed: {exc}") from exc

@@ -7,7 +7,7 @@ Three input forms, told apart by the first non-blank line:
 * plain text: one prompt a line (blank lines skipped).
 
 Generated custom_ids are ``line-N`` (N = the line's number), so the same file always
-gives the same ids. The input is read once, about 1 MB of lines at a time, keeping only a
+gives the same ids. The input is read once, 64 KB of lines at a time, keeping only a
 few numbers per line in memory; request lines go straight into shard files when a folder
 is given. What is the same for every prompt line (endpoint, model, effort, system, output
 cap, and the model's checks of them) is built once, as a template cut around the line's
@@ -34,7 +34,7 @@ from o4cli.core.errors import UsageError
 from o4cli.core.problems import BOM, JSON_ARRAY, Problem, looks_like_json_array
 from o4cli.core.tokens import MESSAGE_OVERHEAD, Estimate, body_text, count_body, count_text
 
-_BLOCK_BYTES = 1 << 20  # lines are read (and plain-text ones checked and escaped) about 1 MB at a time
+_BLOCK_BYTES = 1 << 16  # lines are read (plain-text ones checked and escaped) 64 KB at a time: in the cache
 MAX_REQUESTS = 50_000  # per batch input file
 MAX_BYTES = 200 * 1000 * 1000  # 200 MB per batch input file
 ENDPOINTS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
@@ -105,7 +105,7 @@ def input_hash(path: Path, defaults: Defaults, limits: Limits, salt: str = "") -
 
 
 def _blocks(fh: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
-    """The lines a block at a time (about 1 MB of them), each block with the number of its
+    """The lines a block at a time (about 64 KB of them), each block with the number of its
     first line; a UTF-8 byte-order mark at the start is not part of the first line (CRLF
     endings go with the strip of each line)."""
     n = 1
