@@ -396,11 +396,11 @@ class Ledger:
         yield from self.db.execute(sql + " ORDER BY id", args)
 
     def usage(self, by: str, *, since: str | None = None, profile: str | None = None) -> list[dict[str, Any]]:
-        """Requests, tokens and exact cost per group (``USAGE_GROUPS``) and model, summed by
-        SQLite: one dict per (group, model) (``key``, ``model``, ``requests``, the four token
-        sums, ``cost_usd`` as a ``Decimal``, ``unpriced``: calls billed that could not be
-        priced), in no particular order. Optionally only requests since an ISO timestamp,
-        and of one profile."""
+        """Requests, tokens and exact cost per group (``USAGE_GROUPS``), summed by SQLite:
+        one dict a group (``key``, ``requests``, the four token sums, ``cost_usd`` as a
+        ``Decimal``, ``unpriced``: calls billed that could not be priced, and
+        ``unpriced_models``: their models), in no particular order. Optionally only
+        requests since an ISO timestamp, and of one profile."""
         key = USAGE_GROUPS[by]
         where, args = ["1"], []
         if since:
@@ -413,34 +413,42 @@ class Ledger:
         # A sum of pico-dollars could pass 2^63 ($9.2M): summed as micro-dollars and the
         # rest below a micro-dollar, neither sum can.
         sql = (
-            f"SELECT {key} AS key, model, count(*), sum(input_tokens), sum(cached_tokens), sum(output_tokens),"
+            f"SELECT {key} AS key, count(*), sum(input_tokens), sum(cached_tokens), sum(output_tokens),"
             " sum(reasoning_tokens), sum(cost_pico_usd / 1000000), sum(cost_pico_usd % 1000000),"
             f" sum({UNPRICED}), sum(cost_pico_usd IS NULL AND cost_usd IS NOT NULL)"
-            f" FROM requests WHERE {cond} GROUP BY key, model"
+            f" FROM requests WHERE {cond} GROUP BY key"
         )
-        self.db.execute("BEGIN")  # one snapshot for both queries, whoever writes meanwhile
+        self.db.execute("BEGIN")  # one snapshot for every query, whoever writes meanwhile
         try:
-            groups: dict[tuple[str, str | None], dict[str, Any]] = {}
-            text_costs = 0
-            for k, model, n, inp, cached, out, reasoning, micro, rest, unpriced, text_only in self.db.execute(
-                sql, args
-            ):
+            groups: dict[str, dict[str, Any]] = {}
+            text_costs = unpriced_calls = 0
+            for k, n, inp, cached, out, reasoning, micro, rest, unpriced, text_only in self.db.execute(sql, args):
                 units = (micro or 0) * 1_000_000 + (rest or 0)
-                groups[k, model] = {
-                    "key": k, "model": model, "requests": n, "input_tokens": inp or 0, "cached_tokens": cached or 0,
+                groups[k] = {
+                    "key": k, "requests": n, "input_tokens": inp or 0, "cached_tokens": cached or 0,
                     "output_tokens": out or 0, "reasoning_tokens": reasoning or 0,
                     "cost_usd": Decimal(units).scaleb(-PICO_DIGITS), "unpriced": unpriced or 0,
+                    "unpriced_models": set(),
                 }  # fmt: skip
                 text_costs += text_only or 0
+                unpriced_calls += unpriced or 0
+            if unpriced_calls and by == "model":  # the key is the model, as named
+                for g in groups.values():
+                    if g["unpriced"]:
+                        g["unpriced_models"].add(g["key"])
+            elif unpriced_calls:  # their models, named (a scan of the rows, summing nothing)
+                models = f"SELECT {key}, model FROM requests WHERE {cond} AND {UNPRICED} GROUP BY 1, 2"
+                for k, model in self.db.execute(models, args):
+                    groups[k]["unpriced_models"].add(str(model or "-"))
             if text_costs:  # rows an older o4 wrote, or costs finer than a pico-dollar
                 rows = self.db.execute(
-                    f"SELECT {key}, model, id, cost_usd FROM requests WHERE {cond}"
+                    f"SELECT {key}, id, cost_usd FROM requests WHERE {cond}"
                     " AND cost_pico_usd IS NULL AND cost_usd IS NOT NULL",
                     args,
                 )
-                for k, model, row_id, text in rows:
+                for k, row_id, text in rows:
                     try:
-                        groups[k, model]["cost_usd"] += Decimal(text)
+                        groups[k]["cost_usd"] += Decimal(text)
                     except (InvalidOperation, TypeError):
                         raise LedgerError(
                             f"the ledger {self.path}: request {row_id} has an unreadable cost {text!r}"
@@ -580,7 +588,7 @@ class Ledger:
 
 
 # What ``Ledger.usage`` groups by: the SQL of each key (no value or an empty one is "-").
-# (By model, the report then adds snapshots and aliases up under one name.)
+# (By model, the report then adds a model's snapshots and aliases up under its id.)
 USAGE_GROUPS = {
     "day": "substr(created_at, 1, 10)",
     **{col: f"coalesce(nullif({col}, ''), '-')" for col in ("model", "command", "profile", "pricing")},

@@ -73,15 +73,15 @@ def _key(key: str, by: str) -> str:
 
 
 def summarise(groups: Iterable[Mapping[str, Any]], by: str) -> Report:
-    """The report of the ledger's sums per group and model (``Ledger.usage``): groups in
-    key order, and their total. A batch's results row counts as one request per batch; a
-    call billed that o4 could not price adds to ``unpriced``, and its model to
-    ``unpriced_models``."""
+    """The report of the ledger's sums per group (``Ledger.usage``): groups in key order
+    (by model, a model's snapshots and aliases under its id), and their total. A batch's
+    results row counts as one request per batch; a call billed that o4 could not price
+    adds to ``unpriced``, and its model to ``unpriced_models``."""
     report = Report(by)
     for g in groups:
         totals = Totals(
             g["requests"], g["input_tokens"], g["cached_tokens"], g["output_tokens"], g["reasoning_tokens"],
-            g["cost_usd"], g["unpriced"], {str(g["model"] or "-")} if g["unpriced"] else set(),
+            g["cost_usd"], g["unpriced"], set(g["unpriced_models"]),
         )  # fmt: skip
         report.groups.setdefault(_key(g["key"], by), Totals()).add(totals)
         report.total.add(totals)
@@ -92,7 +92,7 @@ def summarise(groups: Iterable[Mapping[str, Any]], by: str) -> Report:
 def report(rt: Any, *, since: str | None, by: str, profile: str | None) -> tuple[Report, str | None]:
     """``o4 usage``: the ledger's calls since ``since``, of ``profile`` when one is given
     (``-p NAME``; without it, every profile's), grouped ``by``; and the cutoff used.
-    SQLite does the adding up (one row per group and model comes back), so memory stays flat."""
+    SQLite does the adding up (one row a group comes back), so memory stays flat."""
     cutoff = since_to_iso(since)
     if by not in GROUPS:
         raise UsageError(f"--by {by!r}: expected one of {', '.join(GROUPS)}")

@@ -133,8 +133,8 @@ def test_an_old_ledger_is_migrated_keeping_every_row_and_its_exact_cost(tmp_path
     rows = list(led.requests())
     assert [(r["created_at"], r["cost_usd"]) for r in rows] == [(r[0], r[-1]) for r in OLD_ROWS]
     assert [r["cost_pico_usd"] for r in rows] == [4_052_400_000, 137_500, None, None, None]
-    raw = {(g["key"], g["model"]): g for g in led.usage("day")}
-    assert set(raw) == {("2025-12-01", "o4-mini"), ("2025-12-02", "gpt-x"), ("2025-12-02", None), ("2025-12-02", "o4-mini")}
+    raw = {g["key"]: g for g in led.usage("day")}
+    assert raw["2025-12-02"]["unpriced_models"] == {"gpt-x"} and raw["2025-12-01"]["unpriced_models"] == set()
     days = by_key(led.usage("day"))
     assert days["2025-12-01"].cost_usd == Decimal("0.0040525375") and days["2025-12-01"].input_tokens == 1205
     assert days["2025-12-02"].cost_usd == Decimal("1E-15") and days["2025-12-02"].requests == 3
@@ -163,6 +163,7 @@ def test_usage_sums_match_decimal_arithmetic_whatever_wrote_the_rows(tmp_path):
     assert set(work) == {"work"} and work["work"].cost_usd == Decimal("4000000.0000001375")
     models = by_key(led.usage("model"), "model")
     assert set(models) == {"o4-mini"} and models["o4-mini"].requests == 9  # the snapshot adds up under its id
+    assert models["o4-mini"].unpriced_models == {"o4-mini", "o4-mini-2025-04-16"}  # as recorded
     assert led.usage("day", since="2999-01-01") == []
 
 
