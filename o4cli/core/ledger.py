@@ -189,6 +189,7 @@ def m004_history(db: sqlite3.Connection) -> None:
 
 PICO_DIGITS = 12  # cost_pico_usd is the cost in 10^-12 USD
 _INT64 = 2**63
+NOT_PICO = "requests_cost_not_pico"  # the index of the rows without cost_pico_usd
 
 
 def pico_usd(cost: Decimal | str | None) -> int | None:
@@ -219,13 +220,15 @@ def pico_usd(cost: Decimal | str | None) -> int | None:
 
 @migration
 def m005_cost_pico_usd(db: sqlite3.Connection) -> None:
-    """Every cost also as whole pico-dollars, so that ``o4 usage`` adds them up in SQL."""
+    """Every cost also as whole pico-dollars, so that ``o4 usage`` adds them up in SQL; the
+    few rows without (no cost, or one that is not whole pico-dollars) indexed apart."""
     db.execute("ALTER TABLE requests ADD COLUMN cost_pico_usd INTEGER")
     db.create_function("o4_pico_usd", 1, pico_usd, deterministic=True)
     try:
         db.execute("UPDATE requests SET cost_pico_usd = o4_pico_usd(cost_usd) WHERE cost_usd IS NOT NULL")
     finally:
         db.create_function("o4_pico_usd", 1, None)
+    db.execute(f"CREATE INDEX {NOT_PICO} ON requests(created_at) WHERE cost_pico_usd IS NULL")
 
 
 def now() -> str:
@@ -412,41 +415,35 @@ class Ledger:
         cond = " AND ".join(where)
         # A sum of pico-dollars could pass 2^63 ($9.2M): summed as micro-dollars and the
         # rest below a micro-dollar, neither sum can.
-        sql = (
+        sums = (
             f"SELECT {key} AS key, count(*), sum(input_tokens), sum(cached_tokens), sum(output_tokens),"
-            " sum(reasoning_tokens), sum(cost_pico_usd / 1000000), sum(cost_pico_usd % 1000000),"
-            f" sum({UNPRICED}), sum(cost_pico_usd IS NULL AND cost_usd IS NOT NULL)"
+            " sum(reasoning_tokens), sum(cost_pico_usd / 1000000), sum(cost_pico_usd % 1000000)"
             f" FROM requests WHERE {cond} GROUP BY key"
         )
+        # The rows without pico-dollars, from their own index: failed calls, calls that
+        # could not be priced, and costs kept only as text (an older o4's, or finer ones).
+        apart = f"FROM requests INDEXED BY {NOT_PICO} WHERE {cond} AND cost_pico_usd IS NULL"
         self.db.execute("BEGIN")  # one snapshot for every query, whoever writes meanwhile
         try:
             groups: dict[str, dict[str, Any]] = {}
-            text_costs = unpriced_calls = 0
-            for k, n, inp, cached, out, reasoning, micro, rest, unpriced, text_only in self.db.execute(sql, args):
+            for k, n, inp, cached, out, reasoning, micro, rest in self.db.execute(sums, args):
                 units = (micro or 0) * 1_000_000 + (rest or 0)
                 groups[k] = {
                     "key": k, "requests": n, "input_tokens": inp or 0, "cached_tokens": cached or 0,
                     "output_tokens": out or 0, "reasoning_tokens": reasoning or 0,
-                    "cost_usd": Decimal(units).scaleb(-PICO_DIGITS), "unpriced": unpriced or 0,
-                    "unpriced_models": set(),
+                    "cost_usd": Decimal(units).scaleb(-PICO_DIGITS), "unpriced": 0, "unpriced_models": set(),
                 }  # fmt: skip
-                text_costs += text_only or 0
-                unpriced_calls += unpriced or 0
-            if unpriced_calls and by == "model":  # the key is the model, as named
-                for g in groups.values():
-                    if g["unpriced"]:
-                        g["unpriced_models"].add(g["key"])
-            elif unpriced_calls:  # their models, named (a scan of the rows, summing nothing)
-                models = f"SELECT {key}, model FROM requests WHERE {cond} AND {UNPRICED} GROUP BY 1, 2"
-                for k, model in self.db.execute(models, args):
+            text_costs = 0
+            for k, model, unpriced, texts in self.db.execute(
+                f"SELECT {key}, model, sum({UNPRICED}), count(cost_usd) {apart} GROUP BY 1, 2", args
+            ):
+                if unpriced:
+                    groups[k]["unpriced"] += unpriced
                     groups[k]["unpriced_models"].add(str(model or "-"))
-            if text_costs:  # rows an older o4 wrote, or costs finer than a pico-dollar
-                rows = self.db.execute(
-                    f"SELECT {key}, id, cost_usd FROM requests WHERE {cond}"
-                    " AND cost_pico_usd IS NULL AND cost_usd IS NOT NULL",
-                    args,
-                )
-                for k, row_id, text in rows:
+                text_costs += texts
+            if text_costs:
+                texts_sql = f"SELECT {key}, id, cost_usd {apart} AND cost_usd IS NOT NULL"
+                for k, row_id, text in self.db.execute(texts_sql, args):
                     try:
                         groups[k]["cost_usd"] += Decimal(text)
                     except (InvalidOperation, TypeError):
