@@ -563,16 +563,17 @@ class _Template:
         return Estimate(est.tokens + self.overhead, est.method)
 
     def counts(self, texts: list[str]) -> tuple[list[int], bool]:
-        """``estimate`` of many prompts at once, as plain numbers (at least 1, as ``take``
-        counts), and whether they are exact: ``count_text``'s rule, the tokenizer when o4
-        has it, else 4 characters a token, without an ``Estimate`` a line."""
-        before, after, overhead = self.before, self.after, self.overhead
+        """``estimate`` of many prompts at once, as plain numbers, and whether they are
+        exact: ``count_text``'s rule, the tokenizer when o4 has it, else 4 characters a
+        token, without an ``Estimate`` a line. (Each is over 1, as ``take`` wants: the
+        overhead alone is 6.)"""
+        before, after, overhead, ceil = self.before, self.after, self.overhead, math.ceil
         enc = encoding(self.tokenizer) if self.tokenizer else None
         if enc is None:
             fixed = len(before) + len(after)
-            return [max(1, math.ceil((fixed + len(t)) / CHARS_PER_TOKEN) + overhead) for t in texts], False
+            return [ceil((fixed + len(t)) / CHARS_PER_TOKEN) + overhead for t in texts], False
         encode = enc.encode
-        return [max(1, len(encode(before + t + after, disallowed_special=())) + overhead) for t in texts], True
+        return [len(encode(before + t + after, disallowed_special=())) + overhead for t in texts], True
 
     def line(self, custom_id: str, text: str, utf8: bytes) -> Line:
         """The line of ``custom_id`` and the prompt ``text`` (``utf8``: the same, encoded)."""
