@@ -247,3 +247,14 @@ def test_shards_cut_at_once_are_the_shards_cut_line_by_line():
             many.add_many(numbers[i:j], sizes[i:j], tokens[i:j], 5, None)
             i = j
         assert many.shards == one.shards, (limits, sizes)
+
+
+def test_without_counting_the_plan_is_the_same_but_its_tokens(tmp_path):
+    plain = tmp_path / "p.txt"
+    plain.write_text("".join(f"prompt {i}\n" for i in range(30)))
+    jsonl = write(tmp_path, [{"prompt": f"p {i}"} for i in range(30)], name="p.jsonl")
+    for path in (plain, jsonl):
+        counted, uncounted = (prepare(path, D, Limits(requests=7), count_tokens=c) for c in (True, False))
+        assert uncounted.custom_ids == counted.custom_ids and uncounted.bytes == counted.bytes
+        assert [s.requests for s in uncounted.shards] == [s.requests for s in counted.shards]
+        assert uncounted.tokens == 30 < counted.tokens

@@ -244,7 +244,7 @@ def prepare(
         prep.endpoint = fixed_endpoint or ENDPOINTS[defaults.api_default]
         prep.model = defaults.model
     seen: dict[str, int] = {}
-    templates = _Templates(prep, defaults, model_entry)
+    templates = _Templates(prep, defaults, model_entry, count_tokens)
     sharder = _Sharder(limits, folder)
     planner = _Planner(prep, limits, sharder)
     try:
@@ -286,7 +286,7 @@ def _json_requests(
         if not text:
             continue
         if prep.format == "batch":
-            yield n, _batch_line(n, text, prep, fixed, seen, model)
+            yield n, _batch_line(n, text, prep, fixed, seen, model, templates.count)
         else:
             yield n, _prompt_json_line(n, text, prep, templates.defaults, seen, templates)
 
@@ -305,9 +305,10 @@ class _Planner:
         if problem:
             self.prep.problems.append(Problem(n, problem))
             return
-        assert est is not None  # every line without a problem is counted
-        tokens = max(1, est.tokens)
-        self.prep.exact = self.prep.exact and est.exact
+        tokens = 1  # not counted (``count_tokens=False``)
+        if est is not None:
+            tokens = max(1, est.tokens)
+            self.prep.exact = self.prep.exact and est.exact
         queue = self.limits.queue_tokens
         if queue is not None and tokens > queue:
             self.prep.problems.append(
@@ -379,15 +380,20 @@ def _escape_block(texts: list[bytes]) -> tuple[list[str], list[bytes]] | None:
 
 
 def _checked(
-    custom_id: str, data: bytes, body: dict[str, Any], model: catalog.Model | None, endpoint: str | None
+    custom_id: str,
+    data: bytes,
+    body: dict[str, Any],
+    model: catalog.Model | None,
+    endpoint: str | None,
+    count: bool = True,
 ) -> Line:
     """A request line with what its model refuses in it (or None), its worst-case output
-    and its input tokens."""
+    and (when ``count``) its input tokens."""
     entry = model or catalog.find(str(body.get("model") or ""))
     problem = _rules(body, entry) or _tools_problem(body, endpoint)
     if problem:
         return custom_id, data, problem, 0, None
-    est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None)
+    est = count_body(body, entry.tokenizer if entry else None, entry.image_tokens if entry else None) if count else None
     return custom_id, data, None, worst_output(body, entry), est
 
 
@@ -463,7 +469,13 @@ def _json_object(n: int, text: bytes, prep: Prepared) -> dict[str, Any] | None:
 
 
 def _batch_line(
-    n: int, text: bytes, prep: Prepared, fixed: str | None, seen: dict[str, int], entry: catalog.Model | None
+    n: int,
+    text: bytes,
+    prep: Prepared,
+    fixed: str | None,
+    seen: dict[str, int],
+    entry: catalog.Model | None,
+    count: bool = True,
 ) -> Line | None:
     obj = _json_object(n, text, prep)
     if obj is None:
@@ -507,7 +519,7 @@ def _batch_line(
         ok = False
     if not ok:
         return None
-    return _checked(obj["custom_id"], text + b"\n", body, entry, prep.endpoint)
+    return _checked(obj["custom_id"], text + b"\n", body, entry, prep.endpoint, count)
 
 
 def _request_line(custom_id: str, endpoint: str, body: dict[str, Any]) -> bytes:
@@ -555,6 +567,7 @@ class _Template:
     before: str  # the body's other texts, as ``count_body`` joins them around the prompt
     after: str
     overhead: int
+    count: bool  # False: input tokens are not counted (``prepare(count_tokens=False)``)
 
     def estimate(self, text: str) -> Estimate:
         """The input tokens of this template's body with the prompt ``text`` in it: what
@@ -567,6 +580,8 @@ class _Template:
         exact: ``count_text``'s rule, the tokenizer when o4 has it, else 4 characters a
         token, without an ``Estimate`` a line. (Each is over 1, as ``take`` wants: the
         overhead alone is 6.)"""
+        if not self.count:
+            return [1] * len(texts), True
         before, after, overhead, ceil = self.before, self.after, self.overhead, math.ceil
         enc = encoding(self.tokenizer) if self.tokenizer else None
         if enc is None:
@@ -580,7 +595,7 @@ class _Template:
         data = b"".join((self.head, _json_string(custom_id.encode()), self.middle, _json_string(utf8), self.tail))
         if self.problem:
             return custom_id, data, self.problem, 0, None
-        return custom_id, data, None, self.worst, self.estimate(text)
+        return custom_id, data, None, self.worst, self.estimate(text) if self.count else None
 
     def lines(self, custom_ids: list[str], escaped: list[bytes]) -> bytes:
         """The lines of many prompts at once: ids that need no escaping, prompts already
@@ -593,8 +608,8 @@ class _Template:
 class _Templates:
     """The templates of one input's prompt lines, one per system (built on first use)."""
 
-    def __init__(self, prep: Prepared, defaults: Defaults, model: catalog.Model | None) -> None:
-        self.prep, self.defaults, self.model = prep, defaults, model
+    def __init__(self, prep: Prepared, defaults: Defaults, model: catalog.Model | None, count: bool) -> None:
+        self.prep, self.defaults, self.model, self.count = prep, defaults, model, count
         self.by_system: dict[str | None, _Template | None] = {}
 
     def get(self, system: str | None) -> _Template | None:
@@ -623,11 +638,11 @@ class _Templates:
             head, rest = line.split(id_mark)
             middle, tail = rest.split(text_mark)
             before, after = counted.split(_TEXT_MARK)
-            _, _, problem, worst, _ = _checked(_ID_MARK, line, body, self.model, self.prep.endpoint)
+            _, _, problem, worst, _ = _checked(_ID_MARK, line, body, self.model, self.prep.endpoint, count=False)
             entry = self.model or catalog.find(self.defaults.model)
             tokenizer = entry.tokenizer if entry else None
             overhead = MESSAGE_OVERHEAD * (len(texts) + 1)
-            template = _Template(head, middle, tail, problem, worst, tokenizer, before, after, overhead)
+            template = _Template(head, middle, tail, problem, worst, tokenizer, before, after, overhead, self.count)
         self.by_system[system] = template
         return template
 
@@ -640,7 +655,7 @@ class _Templates:
                 return template.line(custom_id, prompt, prompt.encode() if utf8 is None else utf8)
             body = _body(self.prep, self.defaults, prompt, system, images)
             data = _request_line(custom_id, self.prep.endpoint or "", body)
-            return _checked(custom_id, data, body, self.model, self.prep.endpoint)
+            return _checked(custom_id, data, body, self.model, self.prep.endpoint, self.count)
         except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON escape like "\ud800"
             char = exc.object[exc.start] if isinstance(exc.object, str) else "?"
             problem = f"not valid Unicode: a lone surrogate \\u{ord(char):04x} (JSON escapes must pair)"
