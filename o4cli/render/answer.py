@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from time import monotonic as _monotonic
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from o4cli.render import Out
 from o4cli.render.text import safe, summary_line, usd
+
+if TYPE_CHECKING:
+    from o4cli.render.live import LiveMarkdown
 
 
 def print_answer(out: Out, text: str, *, markdown: bool = True) -> None:
     """The finished answer: rendered markdown on a terminal, the raw text when piped."""
     if markdown and out.fancy:
-        from rich.markdown import Markdown
+        from o4cli.render.markdown import Markdown
 
-        out.console().print(Markdown(safe(text)))
+        out.console().print(Markdown(safe(text)), crop=False)  # (long code lines wrap in the terminal)
         return
     # The answer goes out byte for byte, plus a final newline when it has none: answers
     # appended to one file (`>> out`) or printed by `xargs` one after another stay apart.
@@ -84,30 +88,26 @@ class Waiting:
 class StreamView:
     """Shows a streamed answer as it is written.
 
-    Piped (or ``--plain``): each text delta is written and flushed as it arrives.
-    On a terminal: markdown rendered live. Finished blocks (up to a blank line outside a
-    code fence) are printed once, above the live region, and only the open block is
-    re-rendered, so the cost stays linear in the answer's length. A reasoning summary,
-    when one streams in before the answer, is shown dimmed on stderr.
+    Piped (or ``--plain``): each text delta is written and flushed as it arrives, byte for
+    byte. On a terminal: markdown rendered live (``render.live.LiveMarkdown``): what is
+    finished goes to the scrollback once, only the last few lines are redrawn, so the cost
+    stays linear in the answer's length whatever its shape. A reasoning summary, when one
+    streams in before the answer, is rendered the same way, dimmed, on stderr.
+
+    ``clock``: the time renders are paced by (tests pass their own).
     """
 
-    REFRESH = 0.1  # seconds between re-renders of the open block
-
-    def __init__(self, out: Out, *, silent: bool = False) -> None:
+    def __init__(self, out: Out, *, silent: bool = False, clock: Callable[[], float] = _monotonic) -> None:
         """``silent``: show nothing as it arrives (``--json`` prints the document at the end)."""
         self.o = out
         self.silent = silent
+        self.clock = clock
         self.out = out.stdout
         self.fancy = out.fancy and not silent
         self.show_summary = not out.quiet and out.fancy_err and not silent
         self.waiting = Waiting(out, self.show_summary or self.fancy)
-        self.summarising = False
-        self.live = None
-        self.open = ""
-        self._pos = 0
-        self._in_fence = False
-        self._has_content = False  # does the open block hold more than blank lines?
-        self._last = 0.0
+        self.answer: LiveMarkdown | None = None
+        self.thinking: LiveMarkdown | None = None
         self.wrote_text = False
         self.ends_with_newline = True
         self._fd: int | None = None
@@ -118,27 +118,31 @@ class StreamView:
             except (AttributeError, OSError, ValueError):
                 self._fd = None
 
+    def _live(self, stream: IO[str], **kw: Any) -> LiveMarkdown:
+        from o4cli.render.live import LiveMarkdown
+
+        return LiveMarkdown(stream, self.o.console(stream), clock=self.clock, **kw)
+
     def summary(self, delta: str) -> None:
         if not self.show_summary or self.wrote_text:
             return
-        self.waiting.stop()
-        if not self.summarising:
-            # dim from here until the answer starts (see _end_summary)
-            self.o.stderr.write(("\x1b[2m" if self.o.colour_err else "") + "thinking: ")
-            self.summarising = True
-        self.o.stderr.write(safe(delta))
-        self.o.stderr.flush()
+        if self.thinking is None:
+            self.waiting.stop()
+            self.thinking = self._live(self.o.stderr, style="dim")
+            self.thinking.feed("thinking: ")
+        self.thinking.feed(safe(delta))
 
     def _end_summary(self, gap: str) -> None:
-        if self.summarising:
-            self.o.stderr.write(("\x1b[0m" if self.o.colour_err else "") + gap)
+        if self.thinking is not None:
+            self.thinking.close()
+            self.thinking = None
+            self.o.stderr.write(gap)
             self.o.stderr.flush()
-            self.summarising = False
 
     def text(self, delta: str) -> None:
         if not self.wrote_text:
             self.waiting.stop()
-            self._end_summary("\n\n")
+            self._end_summary("\n")
             self.wrote_text = True
         if self.silent:
             return
@@ -155,55 +159,17 @@ class StreamView:
                 self.out.write(delta)
                 self.out.flush()
             return
-        self._feed(delta)
-
-    def _feed(self, delta: str) -> None:
-        if self.live is None:
-            from rich.live import Live
-            from rich.markdown import Markdown
-
-            self._markdown = Markdown
-            self.live = Live(
-                console=self.o.console(self.out), auto_refresh=False, transient=True, vertical_overflow="crop"
-            )
-            self.live.start()
-        Markdown = self._markdown  # noqa: N806 - imported once, on the first delta
-        self.open += delta
-        boundary = 0
-        while True:
-            nl = self.open.find("\n", self._pos)
-            if nl < 0:
-                break
-            line = self.open[self._pos : nl].strip()
-            if line.startswith(("```", "~~~")):
-                self._in_fence = not self._in_fence
-            elif not line and not self._in_fence and self._has_content:
-                boundary = nl + 1
-            self._has_content = self._has_content or bool(line)
-            self._pos = nl + 1
-        if boundary:
-            finished, self.open = self.open[:boundary], self.open[boundary:]
-            self._pos -= boundary
-            self._has_content = bool(self.open[: self._pos].strip())
-            self.live.update("", refresh=True)
-            self.live.console.print(Markdown(finished))
-        now = _monotonic()
-        if now - self._last >= self.REFRESH:
-            self._last = now
-            self.live.update(Markdown(self.open), refresh=True)
+        if self.answer is None:
+            self.answer = self._live(self.out)
+        self.answer.feed(delta)
 
     def close(self) -> None:
         """Print what is still open and leave the terminal tidy."""
         self.waiting.stop()
-        self._end_summary("\n")
-        if self.live is not None:
-            from rich.markdown import Markdown
-
-            self.live.update("", refresh=True)
-            self.live.stop()
-            if self.open.strip():
-                self.o.console(self.out).print(Markdown(self.open))
-            self.live = None
+        self._end_summary("")
+        if self.answer is not None:
+            self.answer.close()
+            self.answer = None
         elif self.wrote_text and not self.ends_with_newline and not self.silent:
             self.out.write("\n")  # piped too: the next answer in `>> file` starts on its own line
             self.out.flush()

@@ -2,12 +2,18 @@
 
 Each view's piped twin (plain text, TSV, JSON) is tested in-process in tests/cli/."""
 
+import io
+import re
+
 import pexpect
 
+from o4cli.render import Out
+from o4cli.render.answer import print_answer
 from tests.cli.test_batch import FAST as BATCH_FAST
 from tests.cli.test_batch import prompts, submit_and_wait
 from tests.cli.test_finetune import create
 from tests.e2e.helpers import plain, spawn
+from tests.render.screen import Screen
 
 MARKDOWN = "# Plan\n\nFirst **bold** step.\n\n- one\n- two\n\n```python\nprint('hi')\n```\n\nDone."
 
@@ -26,6 +32,38 @@ def test_terminal_renders_markdown_summary_and_summary_line(env, emulator):
     assert "thinking: Considering the plan." in text
     assert "\x1b[2mthinking: " in out  # the summary is dimmed
     assert "o4-mini · in " in text and " tok/s" in text
+
+
+LONG = (
+    "Intro.\n\n```python\n"
+    + "\n".join(f"value_{i} = compute({i})  # line {i}" for i in range(150))
+    + "\n```\n\n"
+    + "\n".join(f"- item {i} of the list" for i in range(60))
+    + "\n\nDone."
+)
+
+
+class _TTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_long_blocks_end_as_rendered_and_only_their_tail_is_redrawn(env, emulator, monkeypatch):
+    emulator.answer(text=LONG, chunk=8, delay=0.0005)  # ~0.5 s: the live view renders a few times
+    child = spawn({**env, "NO_COLOR": "1"}, "stream", "go", emulator=emulator, dimensions=(30, 100))
+    out = child.read()
+    child.close()
+    assert child.exitstatus == 0, out
+    seen = Screen(100, 30).feed(out).lines()  # (it fails on any escape o4 should not send)
+    monkeypatch.setenv("COLUMNS", "100")
+    at_once = _TTY()
+    print_answer(Out(at_once, _TTY(), {"NO_COLOR": "1"}), LONG)
+    want = Screen(100, 30).feed(at_once.getvalue()).lines()
+    assert seen[: len(want)] == want  # every line once, in order, as `o4 ask` prints it at once
+    assert "o4-mini · in " in seen[-1]  # then the summary line
+    assert "value_0 = compute(0)  # line 0" in seen  # code at the margin: copies as it is
+    # the live part (redrawn in place) stayed a few rows: finished lines went to the scrollback
+    assert max((int(n) for n in re.findall(r"\x1b\[(\d+)A", out)), default=0) <= 8
 
 
 def test_terminal_ask_renders_markdown(env, emulator):

@@ -1,17 +1,23 @@
 """``render.answer.StreamView``: a streamed answer shown as it arrives, piped (verbatim),
-silent (``--json``) or on a terminal (markdown, finished blocks printed once)."""
+silent (``--json``) or on a terminal (markdown: finished lines printed once, the newest
+ones live, at a cost linear in the answer's length). What a person sees is read off
+``tests/render/screen.Screen``, a small terminal fed the bytes written."""
 
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import pytest
 
-from o4cli.render import Out, answer
-from o4cli.render.answer import StreamView
+from o4cli.render import Out
+from o4cli.render.answer import StreamView, print_answer
+from o4cli.render.live import LiveMarkdown, next_render
+from tests.render.screen import Screen
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+WIDTH, HEIGHT = 80, 24
+UP = re.compile(r"\x1b\[(\d+)A")
 
 
 class TTY(io.StringIO):
@@ -19,22 +25,220 @@ class TTY(io.StringIO):
         return True
 
 
+class Clock:
+    """The view's clock: moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(autouse=True)
 def terminal_size(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    monkeypatch.setenv("LINES", str(HEIGHT))
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    """Freeze StreamView's clock: the open block is never re-rendered live, so what
-    reaches the terminal is exactly the finished blocks (and the rest at close)."""
-    monkeypatch.setattr(answer, "_monotonic", lambda: 0.0)
+def terminal(env=None, **kw) -> tuple[StreamView, TTY, TTY, Clock]:
+    o, e, clock = TTY(), TTY(), Clock()
+    return StreamView(Out(o, e, {"NO_COLOR": "1"} if env is None else env, **kw), clock=clock), o, e, clock
 
 
-def plain_text(s: str) -> str:
-    return ANSI.sub("", s).replace("\r", "")
+def stream(text: str, sizes=(4,), step: float = 0.2, seed: int = 0, env=None, every: int = 0):
+    """Stream ``text`` in deltas of ``sizes`` (at random), the clock moving ``step`` a
+    delta; returns the bytes written and (``every`` N deltas) the screen then, with how
+    much of the text had been sent."""
+    rnd = random.Random(seed)
+    view, o, _, clock = terminal(env)
+    screen, screens, i, done = Screen(WIDTH, HEIGHT), [], 0, 0
+    while i < len(text):
+        n = rnd.choice(sizes)
+        view.text(text[i : i + n])
+        i += n
+        clock.now += step
+        if every and len(screens) * every < i // n:
+            data = o.getvalue()
+            screen.feed(data[done:])
+            done = len(data)
+            screens.append((i, screen.visible()))
+    view.close()
+    return o.getvalue(), screens
 
+
+def rendered(text: str, env=None) -> str:
+    """The answer printed at once, as ``o4 ask`` prints it on a terminal."""
+    o = TTY()
+    print_answer(Out(o, TTY(), {"NO_COLOR": "1"} if env is None else env), text)
+    return o.getvalue()
+
+
+def seen(data: str) -> list[str]:
+    return Screen(WIDTH, HEIGHT).feed(data).lines()
+
+
+WORDS = "the client reads each delta as it arrives and the terminal shows finished blocks once".split()
+
+
+def words(n: int, seed: int = 1) -> str:
+    rnd = random.Random(seed)
+    return " ".join(rnd.choice(WORDS) for _ in range(n))
+
+
+DOCS = {
+    "mixed": (
+        "# Plan\n\nFirst **bold** step, then *this*.\n\n- one\n- two\n\n1. x\n\n2. y\n\n"
+        "```python\nprint('hi')\n\n\n```\n\n---\n> quoted\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDone."
+    ),
+    "one paragraph": words(700).capitalize() + ".",
+    "paragraphs": "\n\n".join(words(50, seed=i) for i in range(8)),
+    "list": "\n".join(f"- item {i}: {words(9, seed=i)}" for i in range(40)) + "\n\nAfter the list.",
+    "ordered list": "\n".join(f"1. step {words(6, seed=i)}" for i in range(40)),
+    "nested list": "1. Step\n   - a\n   - b\n2. Two\n\n   ```sh\n   ls\n   ```\n3. Three\n",
+    "code block": "Intro.\n\n```python\n" + "\n".join(f"x{i} = {i}  # {words(4, i)}" for i in range(60)) + "\n```\nOutro.",
+    "open code block": "```\n" + "\n".join(f"line {i}" for i in range(60)),
+    "table": "| n | text |\n|---|---|\n" + "\n".join(f"| {i} | {words(4, i)} |" for i in range(30)) + "\n\nAfter.",
+    "emphasis across lines": f"Start **{words(150)}** then `code {words(3)}` {words(150)}.",
+}
+
+
+@pytest.mark.parametrize("name", list(DOCS))
+def test_the_final_screen_is_the_answer_rendered_at_once(name):
+    text = DOCS[name]
+    want = seen(rendered(text))
+    for sizes, step, seed in (((1, 3, 7, 13), 0.1, 0), ((40, 400), 1.0, 1)):
+        data, _ = stream(text, sizes, step, seed)
+        assert seen(data) == want, (name, sizes)  # every line once, in order: none lost, none twice
+
+
+def test_the_final_screen_is_the_answer_rendered_at_once_in_colour():
+    for name in ("mixed", "list", "one paragraph"):
+        data, _ = stream(DOCS[name], (3, 11), 0.2, env={})
+        assert "\x1b[" in data
+        assert seen(data) == seen(rendered(DOCS[name], env={})), name
+
+
+@pytest.mark.parametrize("name", ["one paragraph", "list", "code block", "open code block", "table"])
+def test_the_newest_lines_are_on_screen_while_a_long_block_is_open(name):
+    text = DOCS[name]
+    data, screens = stream(text, (4,), 0.2, every=8)
+    assert len(screens) > 10
+    for sent, screen in screens[len(screens) // 3 :]:
+        # the last complete line sent (its last three words, for the paragraph) is on screen
+        done = text[:sent].rsplit("\n", 1)[0] if name != "one paragraph" else text[:sent].rsplit(" ", 1)[0]
+        last = done.rsplit("\n", 1)[-1]
+        probe = " ".join(last.split()[-3:]) if name == "one paragraph" else last.split("|")[1 if "|" in last else 0]
+        probe = " ".join(probe.strip().removeprefix("- ").removeprefix("```").split())
+        shown = " ".join(" ".join(screen).split())
+        assert probe in shown, (name, probe, screen[-3:])
+    # the live part stays a few lines, however long the block grows: only it is redrawn
+    assert max([int(n) for n in UP.findall(data)] or [0]) < HEIGHT - 1, name
+
+
+def test_the_live_part_is_a_few_lines_and_output_grows_linearly():
+    for name, make in {
+        "paragraph": lambda n: words(n * 30, seed=3),
+        "list": lambda n: "\n".join(f"- {words(8, seed=i)}" for i in range(n)),
+        "code": lambda n: "```\n" + "\n".join(f"line {i} {words(5, seed=i)}" for i in range(n)),
+    }.items():
+        sizes = {}
+        for n in (100, 200):
+            data, _ = stream(make(n), (4,), 0.01)
+            assert max((int(x) for x in UP.findall(data)), default=0) <= 8, name  # finished lines are not redrawn
+            sizes[n] = len(data)
+        assert sizes[200] <= 2.3 * sizes[100], (name, sizes)
+
+
+def test_code_copies_cleanly_no_padding_and_one_line_per_source_line():
+    long = "result = compute(" + ", ".join(f"arg{i}" for i in range(30)) + ")"  # wider than the terminal
+    text = f"Run:\n\n```python\nimport os\n    indented = 1\n{long}\n```\n\nDone."
+    for data in (stream(text, (5,), 0.2)[0], rendered(text)):
+        assert long in data  # not wrapped by o4: the terminal wraps it, copying gives one line
+        rows = Screen(WIDTH, HEIGHT).feed(data).rows
+        texts = ["".join(r) for r in rows]
+        assert "import os" in texts and "    indented = 1" in texts  # no left padding, nor trailing spaces
+        assert not any(t.startswith(" import") for t in texts)
+
+
+def test_ordered_lists_keep_their_numbers_when_printed_in_parts():
+    text = "\n".join(f"1. item {i}" for i in range(1, 13)) + "\n\nEnd."
+    data, _ = stream(text, (2,), 1.0)
+    lines = [line.split() for line in seen(data) if line]
+    assert lines[0] == ["1", "item", "1"] and lines[9] == ["10", "item", "10"] and lines[11] == ["12", "item", "12"]
+    assert seen(data) == seen(rendered(text))
+
+
+def test_renders_are_due_from_the_end_of_the_last_and_back_off_when_slow():
+    assert next_render(10.0, 0.001, 0.1, 4.0) == pytest.approx(10.1)
+    assert next_render(10.0, 0.2, 0.1, 4.0) == pytest.approx(10.8)
+
+    def renders(cost: float) -> int:
+        clock = Clock()
+
+        class SlowTerminal(LiveMarkdown):
+            def _draw(self, tail):  # a render that takes `cost` of the clock
+                clock.now += cost
+                super()._draw(tail)
+
+        o = TTY()
+        live = SlowTerminal(o, Out(o, TTY(), {"NO_COLOR": "1"}).console(o), clock=clock)
+        for i in range(1000):  # a delta every millisecond for a second
+            live.feed(f"word{i} ")
+            clock.now += 0.001
+        live.close()
+        return live.renders
+
+    assert 9 <= renders(0.0) <= 11  # every 0.1 s
+    assert renders(0.05) <= 6  # 0.05 s renders: 0.2 s apart (plus their own time), not one per delta
+    assert renders(0.5) == 1  # a very slow one: the next is due after the stream ended
+
+
+def test_frozen_clock_prints_finished_blocks_only_and_the_rest_at_close():
+    view, o, _, _ = terminal()  # the clock never moves: one render, at the first delta
+    view.text("Alpha bravo ")
+    view.text("charlie.\n\nDelta echo")
+    assert "charlie" not in "\n".join(seen(o.getvalue()))
+    view.close()
+    assert seen(o.getvalue()) == ["Alpha bravo charlie.", "", "Delta echo"]
+
+
+def test_reasoning_summary_is_rendered_markdown_on_stderr_before_the_answer():
+    o, e, clock = io.StringIO(), TTY(), Clock()
+    view = StreamView(Out(o, e, {}), clock=clock)
+    for piece in ("**Reading", " the question**\n\n", "Then *answer* it."):
+        view.summary(piece)
+        clock.now += 1
+    view.text("Answer.")
+    view.summary("late summary")  # after the answer started: not shown
+    view.close()
+    err = e.getvalue()
+    shown = seen(err)
+    assert "thinking: Reading the question" in shown and "Then answer it." in shown
+    assert "**" not in "\n".join(shown) and "*answer*" not in "\n".join(shown)  # rendered, not raw
+    assert re.search(r"\x1b\[[0-9;]*1[0-9;]*mReading", err) or re.search(r"\x1b\[[0-9;]*1[;0-9]*m[^\x1b]*Reading", err)
+    assert "\x1b[2" in err or ";2m" in err  # dimmed
+    assert "late summary" not in err and shown.count("Then answer it.") == 1
+    assert o.getvalue() == "Answer.\n"  # the answer, piped, untouched (and its final newline)
+
+
+def test_reasoning_summary_without_colour_and_not_under_quiet():
+    o, e = io.StringIO(), TTY()
+    view = StreamView(Out(o, e, {"NO_COLOR": "1"}), clock=Clock())
+    view.summary("**Plan**: read it.")
+    view.text("Answer.")
+    view.close()
+    assert "\x1b[2m" not in e.getvalue() and "thinking: Plan: read it." in seen(e.getvalue())
+    o, e = io.StringIO(), TTY()
+    view = StreamView(Out(o, e, {}, quiet=True))
+    view.summary("Reading")
+    view.text("Answer.")
+    view.close()
+    assert (e.getvalue(), o.getvalue()) == ("", "Answer.\n")
+
+
+# ------------------------------------------------------------------ piped, plain, silent
 
 DELTAS = ["Hel", "lo", ", **wor", "ld**\n\n", "- one\n", "- two", "\n", "", "tail without newline"]
 
@@ -42,13 +246,13 @@ DELTAS = ["Hel", "lo", ", **wor", "ld**\n\n", "- one\n", "- two", "\n", "", "tai
 def test_piped_deltas_appear_verbatim_in_order():
     o, e = io.StringIO(), io.StringIO()
     view = StreamView(Out(o, e, {}))
-    seen = []
+    got = []
     for d in DELTAS:
         view.text(d)
-        seen.append(o.getvalue())
+        got.append(o.getvalue())
     view.close()
-    assert seen[0] == "Hel"
-    assert seen[3] == "Hello, **world**\n\n"  # markdown is not rendered: the bytes as sent
+    assert got[0] == "Hel"
+    assert got[3] == "Hello, **world**\n\n"  # markdown is not rendered: the bytes as sent
     assert o.getvalue() == "".join(DELTAS) + "\n"  # then one final newline, as the answer had none
     assert e.getvalue() == ""
 
@@ -79,86 +283,3 @@ def test_silent_writes_nothing(stdout_tty):
         view.text(d)
     view.close()
     assert (o.getvalue(), e.getvalue()) == ("", "")
-
-
-@pytest.mark.parametrize("env", [{}, {"NO_COLOR": "1"}], ids=["colour", "no-colour"])
-def test_terminal_prints_finished_blocks_once(frozen, env):
-    o = TTY()
-    view = StreamView(Out(o, io.StringIO(), env))
-    view.text("Alpha bravo ")
-    view.text("charlie.\n")
-    assert "Alpha" not in plain_text(o.getvalue())  # the block is still open
-    view.text("\nDelta echo")  # the blank line ends the first block
-    shown = plain_text(o.getvalue())
-    assert shown.count("Alpha bravo charlie.") == 1
-    assert "Delta" not in shown  # the open block waits
-    view.text(" foxtrot.\n\n- golf\n- hotel")
-    view.close()
-    final = plain_text(o.getvalue())
-    for word in ["Alpha", "bravo", "charlie", "Delta", "echo", "foxtrot", "golf", "hotel"]:
-        assert final.count(word) == 1, word
-    assert final.index("charlie") < final.index("Delta") < final.index("golf") < final.index("hotel")
-    assert final.endswith("\n")
-
-
-def test_terminal_blank_lines_inside_a_code_fence_do_not_end_the_block(frozen):
-    o = TTY()
-    view = StreamView(Out(o, io.StringIO(), {"NO_COLOR": "1"}))
-    view.text("```\nfirst_line = 1\n\nsecond_line = 2\n")
-    assert "first_line" not in plain_text(o.getvalue())  # inside the fence: still open
-    view.text("```\n\nAfter the fence")
-    shown = plain_text(o.getvalue())
-    assert shown.count("first_line = 1") == 1
-    assert shown.count("second_line = 2") == 1
-    assert "After" not in shown
-    view.close()
-    final = plain_text(o.getvalue())
-    assert final.count("After the fence") == 1
-    assert final.endswith("\n")
-
-
-def test_terminal_with_live_refreshes_still_ends_with_every_word(monkeypatch):
-    # a clock that moves a second a call: the open block is re-rendered on every delta
-    t = iter(range(10_000))
-    monkeypatch.setattr(answer, "_monotonic", lambda: float(next(t)))
-    o = TTY()
-    view = StreamView(Out(o, io.StringIO(), {"NO_COLOR": "1"}))
-    words = "one two three four five six seven eight nine ten".split()
-    for w in words:
-        view.text(w + " ")
-    view.close()
-    final = plain_text(o.getvalue())
-    assert all(w in final for w in words)
-    assert final.endswith("\n")
-
-
-@pytest.mark.parametrize(
-    ("env", "expected"),
-    [
-        ({}, "\x1b[2mthinking: Reading the question.\x1b[0m\n\n"),
-        ({"NO_COLOR": "1"}, "thinking: Reading the question.\n\n"),
-    ],
-    ids=["colour", "no-colour"],
-)
-def test_reasoning_summary_is_shown_on_stderr_before_the_answer(env, expected):
-    o, e = io.StringIO(), TTY()
-    view = StreamView(Out(o, e, env))
-    view.summary("Reading")
-    view.summary(" the question.")
-    view.text("Answer.")
-    view.summary("late summary")  # after the answer started: not shown
-    view.close()
-    # (the 'thinking…' spinner came and went before it; it is rich's, not checked here)
-    assert e.getvalue().endswith(expected)
-    assert e.getvalue().count("Reading the question.") == 1
-    assert "late summary" not in e.getvalue()
-    assert o.getvalue() == "Answer.\n"
-
-
-def test_reasoning_summary_is_not_shown_under_quiet():
-    o, e = io.StringIO(), TTY()
-    view = StreamView(Out(o, e, {}, quiet=True))
-    view.summary("Reading")
-    view.text("Answer.")
-    view.close()
-    assert (e.getvalue(), o.getvalue()) == ("", "Answer.\n")

@@ -9,6 +9,7 @@ from o4cli.core.errors import ApiError
 from o4cli.render import Out
 from o4cli.render.answer import StreamView, print_answer
 from o4cli.render.text import safe
+from tests.render.screen import Screen
 
 HOSTILE = "ok\x1b]0;pwned\x07 \x1b[2J\x1b[H\rfake prompt$ \x9b31m\x08"
 
@@ -63,6 +64,7 @@ def test_a_streamed_answer_on_a_terminal_cannot_send_escapes(plain):
     view.close()
     text = out.stdout.getvalue()
     assert "\x1b]0;" not in text and "\x07" not in text and "\x1b[2J" not in text and "\x9b" not in text
+    assert "pwned" in Screen(80, 24).feed(text).text()  # (it fails on any sequence o4 does not send itself)
 
 
 def test_a_streamed_reasoning_summary_on_stderr_cannot_send_escapes():
@@ -71,8 +73,10 @@ def test_a_streamed_reasoning_summary_on_stderr_cannot_send_escapes():
     view.summary(HOSTILE)
     view.text("answer")
     view.close()
-    summary = out.stderr.getvalue().split("thinking: ", 1)[1]  # (before it: the spinner's own codes)
-    assert no_controls(summary) and "pwned" in summary
+    # The terminal of tests/render/screen.py fails on any control character or escape
+    # sequence but the few the live views send (redraws, colours): none came from the model.
+    shown = Screen(80, 24).feed(out.stderr.getvalue()).text()
+    assert "thinking: ok\\x1b]0;pwned\\x07" in shown
 
 
 def test_api_error_text_and_notices_are_made_harmless_on_stderr():
