@@ -163,6 +163,7 @@ class LiveMarkdown:
         self._out: list[str] = []  # printed text for the scrollback, not written yet
         self._drawn: list[str] = []  # the live lines on screen
         self._due = 0.0
+        self._live = not console.is_dumb_terminal  # TERM=dumb: no cursor moves, finished blocks only
         self.renders = 0
 
     # ------------------------------------------------------------------ the interface
@@ -177,7 +178,7 @@ class LiveMarkdown:
         start = self.clock()
         self._absorb()
         self._advance(final=False)
-        self._draw(self._tail())
+        self._draw(self._tail() if self._live else [])
         self.renders += 1
         end = self.clock()
         self._due = next_render(end, end - start, self.INTERVAL, self.SLOW)
@@ -195,10 +196,10 @@ class LiveMarkdown:
 
     def _absorb(self) -> None:
         if self._chunks:
-            text = self._partial + "".join(self._chunks)
-            self._chunks.clear()
-            *lines, self._partial = text.split("\n")
+            *lines, partial = (self._partial + "".join(self._chunks)).split("\n")
             self._lines += lines
+            self._partial = partial
+            self._chunks.clear()
 
     def _advance(self, *, final: bool) -> None:
         """Print what is finished; switch to a code block's or a table's own handling."""
@@ -254,12 +255,10 @@ class LiveMarkdown:
                 return True
             f.held.append(f.content(line))
         self._lines = []
+        self._print_code(f, strip_blank_tail(f.held))  # (blank lines wait: they may end the block)
         if final:
-            self._print_code(f, strip_blank_tail(f.held))
             self._fence = None
             self._gap, self._continuing = True, False
-        else:  # every line up to the last one with text: a blank one may end the block
-            self._print_code(f, strip_blank_tail(f.held))
         return False
 
     def _table_lines(self, final: bool) -> bool:

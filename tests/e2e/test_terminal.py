@@ -50,7 +50,7 @@ class _TTY(io.StringIO):
 
 def test_terminal_long_blocks_end_as_rendered_and_only_their_tail_is_redrawn(env, emulator, monkeypatch):
     emulator.answer(text=LONG, chunk=8, delay=0.0005)  # ~0.5 s: the live view renders a few times
-    child = spawn({**env, "NO_COLOR": "1"}, "stream", "go", emulator=emulator, dimensions=(30, 100))
+    child = spawn({**env, "NO_COLOR": "1", "TERM": "xterm"}, "stream", "go", emulator=emulator, dimensions=(30, 100))
     out = child.read()
     child.close()
     assert child.exitstatus == 0, out

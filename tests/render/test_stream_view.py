@@ -97,7 +97,9 @@ DOCS = {
     "list": "\n".join(f"- item {i}: {words(9, seed=i)}" for i in range(40)) + "\n\nAfter the list.",
     "ordered list": "\n".join(f"1. step {words(6, seed=i)}" for i in range(40)),
     "nested list": "1. Step\n   - a\n   - b\n2. Two\n\n   ```sh\n   ls\n   ```\n3. Three\n",
-    "code block": "Intro.\n\n```python\n" + "\n".join(f"x{i} = {i}  # {words(4, i)}" for i in range(60)) + "\n```\nOutro.",
+    "code block": "Intro.\n\n```python\n"
+    + "\n".join(f"x{i} = {i}  # {words(4, i)}" for i in range(60))
+    + "\n```\nOutro.",
     "open code block": "```\n" + "\n".join(f"line {i}" for i in range(60)),
     "table": "| n | text |\n|---|---|\n" + "\n".join(f"| {i} | {words(4, i)} |" for i in range(30)) + "\n\nAfter.",
     "emphasis across lines": f"Start **{words(150)}** then `code {words(3)}` {words(150)}.",
@@ -123,7 +125,7 @@ def test_the_final_screen_is_the_answer_rendered_at_once_in_colour():
 @pytest.mark.parametrize("name", ["one paragraph", "list", "code block", "open code block", "table"])
 def test_the_newest_lines_are_on_screen_while_a_long_block_is_open(name):
     text = DOCS[name]
-    data, screens = stream(text, (4,), 0.2, every=8)
+    data, screens = stream(text, (6,), 0.2, every=5)
     assert len(screens) > 10
     for sent, screen in screens[len(screens) // 3 :]:
         # the last complete line sent (its last three words, for the paragraph) is on screen
@@ -139,16 +141,16 @@ def test_the_newest_lines_are_on_screen_while_a_long_block_is_open(name):
 
 def test_the_live_part_is_a_few_lines_and_output_grows_linearly():
     for name, make in {
-        "paragraph": lambda n: words(n * 30, seed=3),
+        "paragraph": lambda n: words(n * 20, seed=3),
         "list": lambda n: "\n".join(f"- {words(8, seed=i)}" for i in range(n)),
         "code": lambda n: "```\n" + "\n".join(f"line {i} {words(5, seed=i)}" for i in range(n)),
     }.items():
         sizes = {}
-        for n in (100, 200):
-            data, _ = stream(make(n), (4,), 0.01)
+        for n in (60, 120):
+            data, _ = stream(make(n), (4,), 0.02)
             assert max((int(x) for x in UP.findall(data)), default=0) <= 8, name  # finished lines are not redrawn
             sizes[n] = len(data)
-        assert sizes[200] <= 2.3 * sizes[100], (name, sizes)
+        assert sizes[120] <= 2.3 * sizes[60], (name, sizes)
 
 
 def test_code_copies_cleanly_no_padding_and_one_line_per_source_line():
@@ -168,6 +170,13 @@ def test_ordered_lists_keep_their_numbers_when_printed_in_parts():
     lines = [line.split() for line in seen(data) if line]
     assert lines[0] == ["1", "item", "1"] and lines[9] == ["10", "item", "10"] and lines[11] == ["12", "item", "12"]
     assert seen(data) == seen(rendered(text))
+
+
+def test_a_dumb_terminal_gets_finished_blocks_only_and_no_cursor_moves(monkeypatch):
+    monkeypatch.setenv("TERM", "dumb")
+    data, _ = stream(DOCS["mixed"], (5,), 0.2)
+    assert "\x1b[" not in data and "\r" not in data
+    assert seen(data) == seen(rendered(DOCS["mixed"]))
 
 
 def test_renders_are_due_from_the_end_of_the_last_and_back_off_when_slow():
