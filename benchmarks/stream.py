@@ -39,8 +39,8 @@ slow client: loopback socket buffers hold megabytes, so the emulator can run far
 Targets: piped o4 CPU <= 1/5 of llm's (both APIs); terminal CPU <= 3x piped (Responses);
 on the terminal, last quarter's time per 1k tokens <= 1.5x the first quarter's. Shapes:
 every shape's terminal CPU at 2N <= 2.3x its CPU at N, and <= 2x the piped CPU of the same
-stream. Paced: every marker line after the first shows on the pty at most 0.5 s after it
-is sent (the first waits for the renderer's imports).
+stream. Paced: every marker line shows on the pty at most 0.5 s after it is sent (the first
+one also waits for the renderer's imports).
 Reproduce (llm lives in a scratch venv, never in o4's dependencies)::
 
     python3 -m venv /tmp/llm-venv && /tmp/llm-venv/bin/pip install llm
