@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from o4cli.core.cost import format_usd
 from o4cli.core.errors import BudgetError, LedgerError, UsageError
+from o4cli.core.files import alive
 
 if TYPE_CHECKING:
     import sqlite3
@@ -150,21 +151,11 @@ def held() -> Decimal | None:
     return _HELD.get()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
 def _drop_dead_holds(db: sqlite3.Connection, now: datetime) -> None:
     host = socket.gethostname()
     for row in db.execute("SELECT id, pid, host, created_at FROM budget_holds").fetchall():
         old = row[3] < (now - STALE_HOLD).isoformat(timespec="seconds")
-        if old or (row[2] == host and row[1] != os.getpid() and not _alive(row[1])):
+        if old or (row[2] == host and row[1] != os.getpid() and not alive(row[1])):
             db.execute("DELETE FROM budget_holds WHERE id = ?", (row[0],))
 
 

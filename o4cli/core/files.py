@@ -26,7 +26,8 @@ TEMP_PREFIX = ".o4tmp-"
 STALE_AFTER = 7 * 86400.0  # the owner may be alive on another machine (a shared folder) or a reused pid
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (someone else's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,7 +55,7 @@ def sweep(folder: Path, *, now: float | None = None) -> int:
             age = now - entry.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
-        if pid == os.getpid() or (pid is not None and age < STALE_AFTER and _alive(pid)):
+        if pid == os.getpid() or (pid is not None and age < STALE_AFTER and alive(pid)):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
