@@ -71,19 +71,13 @@ def build(
 
 def read_text_file(name: str) -> str:
     """A UTF-8 text file's content; binary or unreadable files are refused by name."""
-    data = _read(f"-f {name}", Path(name), MAX_TEXT_FILE, "too large for a prompt")
+    data = read_capped(f"-f {name}", Path(name), MAX_TEXT_FILE, "too large for a prompt")
     if b"\x00" in data[:8192]:
         raise UsageError(f"-f {name}: binary file, not text", hint="images go with -i/--image")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"-f {name}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _read(label: str, path: Path, limit: int, too_big: str, missing: str | None = None) -> bytes:
-    """A regular file's bytes (type and size checked first), or a UsageError that starts
-    with ``label`` (the flag and the name)."""
-    return read_capped(label, path, limit, too_big, missing or "")
 
 
 def read_stdin(stream: IO[bytes]) -> tuple[str, str | None]:
@@ -106,7 +100,7 @@ def load_image(source: str) -> Image:
     """A URL passes through; a file becomes a data URL after type and size checks."""
     if source.startswith(("http://", "https://", "data:image/")):
         return Image(url=source, source=source)
-    data = _read(
+    data = read_capped(
         f"-i {source}",
         Path(source),
         MAX_IMAGE_PAYLOAD,
