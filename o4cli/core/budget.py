@@ -238,4 +238,4 @@ def reserve(
         try:
             release(ledger.db, hold_id)
         except sqlite3.Error as exc:  # the hold dies with this process at the next check
-            rt.warn(f"the budget hold of this call was not released: {exc}")
+            rt.warn(f"the budget hold of this call was not released from the ledger {ledger.path}: {exc}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from o4cli.core import catalog
+from o4cli.core import catalog, jsonload
 from o4cli.core.errors import ApiError
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _due(folder: Path, model_id: str, today: date) -> bool:
     try:
         with exclusive(folder / f".{NOTICES}.lock"):
             try:
-                state = json.loads(path.read_text("utf-8"))
+                state = jsonload.loads(path.read_bytes())
                 if not isinstance(state, dict):
                     state = {}
             except (FileNotFoundError, ValueError):

@@ -8,6 +8,7 @@ ledger, and decides the exit code the run amounts to (``RunReport.error``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -205,12 +206,14 @@ def _row(
     body: dict[str, Any] | None,
     seconds: float,
     flex: bool,
+    price_for: Callable[[str, str], Any] = catalog.price_for,
 ) -> dict[str, Any]:
-    """The ledger row of one request of a run (priced at the tier the API says it used)."""
+    """The ledger row of one request of a run (priced at the tier the API says it used;
+    ``price_for``: the catalog's lookup, memoised by a run that asks it once a request)."""
     usage = Usage.from_api((body or {}).get("usage"))
     tier_used = (body or {}).get("service_tier")
     mode = "flex" if (tier_used == "flex" or (flex and tier_used is None)) else "standard"
-    p = catalog.price_for(model, mode)
+    p = price_for(model, mode)
     amount = call_cost(usage, p) if p and body else None
     return {
         "command": "batch run",
@@ -256,8 +259,10 @@ def _execute(
     rt.warn_key_in_clear()
     rows: list[dict[str, Any]] = []
 
+    price_for = functools.lru_cache(maxsize=None)(catalog.price_for)  # one catalog lookup a tier, not a request
+
     def on_result(item: runner.Item, status: int, body: dict[str, Any] | None, seconds: float) -> None:
-        rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex))
+        rows.append(_row(settings.profile, model, item.url, item.custom_id, status, body, seconds, o.flex, price_for))
         telemetry.note_row(rows[-1], model, seconds, settings.base_url, body)  # a child of the run's span
         if rows[-1]["status"] == "incomplete" or len(rows) >= ROWS_PER_WRITE:
             flush_rows()  # incomplete: paid, and in no -o line to recover it from: recorded at once

@@ -420,12 +420,13 @@ class Runner:
             self.on_result(item, 200, body, seconds)
             return
         error = error_from_response(resp.response(), self.secret)
-        if resp.status in (401, 403) or (resp.status == 429 and hopeless_429(error)):
+        hopeless = hopeless_429(error) if resp.status == 429 else None
+        if resp.status in (401, 403) or hopeless:
             # Every other request would meet the same wall: stop, keep this one for a re-run.
             self.pacer.settle(item.tokens, 0)
             if self.tally.fatal is None:
                 self.tally.fatal = error
-                error.hint = error.hint or hopeless_429(error)
+                error.hint = error.hint or hopeless
             self.stop = True
             self.retry.appendleft(item)
             return
@@ -433,7 +434,7 @@ class Runner:
             err_body = jsonload.loads(resp.content)
         except ValueError:
             err_body = {"error": {"message": error.message, "type": None, "param": None, "code": None}}
-        if resp.status == 429 and not hopeless_429(error):
+        if resp.status == 429 and not hopeless:
             self.tally.rate_limited += 1
             item.rate_limited += 1
             wait = min(

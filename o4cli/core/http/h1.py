@@ -17,7 +17,6 @@ transport failures to ``NetworkError`` (``http.api.transport_error``) serves bot
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
 import zlib
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from o4cli.core import jsonload
 
 KEEPALIVE = 5.0  # seconds an idle connection is kept (httpx's default keepalive_expiry)
 MAX_HEAD = 64 * 1024  # bytes of status line and headers at most
@@ -42,7 +43,7 @@ class Reply:
     url: str
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return jsonload.loads(self.content)
 
     def response(self) -> httpx.Response:
         """The same answer as an ``httpx.Response`` (for the error map in ``http.api``)."""
