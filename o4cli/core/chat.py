@@ -16,8 +16,8 @@ from typing import Any
 from o4cli.core.ask import conversation as convo
 from o4cli.core.errors import Interrupted, O4Error, UsageError
 from o4cli.core.runtime import Runtime
+from o4cli.core.templates import EFFORTS  # what /save may write into a template
 
-EFFORTS = ("low", "medium", "high")
 HELP = (
     "/model NAME · /effort low|medium|high · /system TEXT (/system alone: none) · /cost · "
     "/save NAME (as a template) · /exit (or Ctrl-D) · a line ending in \\ continues on the next; "

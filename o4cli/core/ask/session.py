@@ -24,8 +24,9 @@ from o4cli.core.ask import request as req
 from o4cli.core.ask import schema as schema_mod
 from o4cli.core.ask.answer import Answer
 from o4cli.core.budget import reserve as reserve_budget
-from o4cli.core.cost import Usage, parse_usd
+from o4cli.core.cost import Usage, format_usd, parse_usd, worst_case
 from o4cli.core.errors import ApiError, BudgetError, Interrupted, NetworkError, O4Error, RateLimitError, UsageError
+from o4cli.core.history import History, image_record
 from o4cli.core.ledger import record
 from o4cli.core.runtime import Runtime
 from o4cli.core.tokens import count_text
@@ -238,9 +239,6 @@ def _history(rt: Runtime, o: AskOptions):  # noqa: ANN202 - a History, or None
     logging off: that only stops new turns being kept)."""
     if not (o.cont or o.cid):
         return None
-    from o4cli.core.history import History
-    from o4cli.core.ledger import record
-
     return record(rt, "the conversation was", lambda ledger: History(ledger))
 
 
@@ -289,9 +287,6 @@ def _call_continuing(
 
 def _keep(rt: Runtime, o: AskOptions, conv: convo.Continuation, prompt: Any, opts: req.Options, r: AskResult) -> None:
     """The turn in the history (a history that cannot be written warns, never fails the call)."""
-    from o4cli.core.history import History, image_record
-    from o4cli.core.ledger import record
-
     a = r.answer
     stored = opts.api == req.RESPONSES and opts.extra.get("store") is not False
     options = {
@@ -409,8 +404,6 @@ def _chain_budget(budget: Decimal, done: list[AskResult], body: dict[str, Any], 
     """--max-cost for a whole chain: before each later turn, what was spent plus that turn's
     worst case (the last turn's input and output billed again as input, plus this request's
     new items, and the whole output budget) must stay within the budget."""
-    from o4cli.core.cost import format_usd
-
     spent = sum((r.cost_usd or Decimal(0) for r in done), Decimal(0))
     worst = _turn_worst(done, body, plan)
     if worst is None:
@@ -426,8 +419,6 @@ def _chain_budget(budget: Decimal, done: list[AskResult], body: dict[str, Any], 
 def _turn_worst(done: list[AskResult], body: dict[str, Any], plan: req.Plan) -> Decimal | None:
     """A later turn's worst case: the last turn's input and output billed again as input,
     plus this request's new items, and the whole output budget."""
-    from o4cli.core.cost import worst_case
-
     last = done[-1].usage
     if "messages" in body:  # Chat: what this turn adds is the assistant's calls and the tool messages
         messages = body["messages"]
