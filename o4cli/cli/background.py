@@ -54,7 +54,7 @@ def wait(
 ) -> None:
     import time
 
-    from o4cli.cli.ask import display, show
+    from o4cli.cli.ask_run import display, show
     from o4cli.core.background import wait as wait_mod
     from o4cli.render import background as view
 
@@ -107,51 +107,6 @@ def jobs(
     app = context(ctx)
     rows = jobs_mod.list_jobs(app, limit)
     app.out.json(documents.jobs(rows)) if app.json else view.listing(app.out, rows)
-
-
-# ------------------------------------------------------------ shared with ask/stream
-
-
-def show_submitted(app, s) -> None:  # noqa: ANN001
-    """``--background``: the id (or its document); a Ctrl-C that came meanwhile exits 130 after."""
-    from o4cli.core.documents import background as documents
-    from o4cli.core.errors import Interrupted
-    from o4cli.render import background as view
-
-    app.out.json(documents.submitted(s)) if app.json else view.submitted(app.out, s)
-    if s.interrupted:
-        rid = s.response_id
-        raise Interrupted(f"interrupted; {rid} was submitted and goes on running", hint=f"o4 wait {rid}")
-
-
-def after_running(app, r) -> None:  # noqa: ANN001
-    """A background call that goes on: after Ctrl-C on a terminal, ask whether to cancel it;
-    otherwise (or when declined) say how to get its answer."""
-    from o4cli.core.errors import Interrupted
-    from o4cli.render import background as view
-
-    interactive = app.stdin_is_terminal() and app.out.fancy_err
-    if r.answer.status == "interrupted" and interactive and _confirm(app, r.running):
-        from o4cli.core.background import jobs
-
-        row = jobs.cancel(app, r.running)
-        view.cancelled_note(app.out, row)
-        r.error = Interrupted(f"interrupted; {r.running} was cancelled")
-        return
-    if not app.quiet:
-        view.running(app.out, r)
-
-
-def _confirm(app, rid: str) -> bool:  # noqa: ANN001
-    """Ask on the terminal whether to cancel; anything but yes (or a second Ctrl-C) leaves it."""
-    from o4cli.render import background as view
-
-    try:
-        view.ask_cancel(app.out, rid)
-        reply = app.stdin.readline()
-    except (KeyboardInterrupt, EOFError, OSError, ValueError):
-        return False
-    return reply.strip().lower() in ("y", "yes")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,6 +82,12 @@ class AppContext:
 
         return Out(self.stdout, self.stderr, self.env, plain=self.plain, quiet=self.quiet)
 
+    def override(self, flags: Mapping[str, Any] | None) -> AppContext:
+        """Lay this command's settings overrides (``-m``, ``-e``; None: not given) over the profile's."""
+        if flags:
+            self.flags.update({k: v for k, v in flags.items() if v is not None})
+        return self
+
     def close(self) -> None:
         """Close what was opened (the HTTP client, the ledger); nothing when nothing was."""
         if "api" in self.__dict__:
@@ -107,3 +113,26 @@ class AppContext:
     def warn(self, message: str) -> None:
         """A warning on stderr, always."""
         self.out.warn(message)
+
+
+def apply_globals(app: AppContext, values: dict[str, Any]) -> AppContext:
+    """Lay the global options given after the command over those given before it."""
+    if values.get("profile"):
+        app.profile = values["profile"]
+    for name in ("verbose", "quiet", "plain", "json"):
+        if values.get(name):
+            setattr(app, name, True)
+    return app
+
+
+def invoke(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Run a command's body: a closed pipe becomes ``ReaderGone`` and Ctrl-C ``Interrupted``
+    (typer would turn it into a silent exit 130; every Ctrl-C says so)."""
+    try:
+        return fn(*args, **kw)
+    except BrokenPipeError:
+        raise ReaderGone from None
+    except KeyboardInterrupt:
+        from o4cli.core.errors import Interrupted
+
+        raise Interrupted("interrupted") from None

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
-from o4cli.cli.context import CURRENT, AppContext
+from o4cli.cli.choices import ApiKind, Detail, Effort, model_flags  # noqa: F401 - the commands import them from here
+from o4cli.cli.context import CURRENT, AppContext, apply_globals, invoke
 
 
 def _plain_metavars() -> None:
@@ -106,16 +106,6 @@ def root_context(ctx: typer.Context) -> AppContext:
     return root.obj
 
 
-def apply_globals(app: AppContext, values: dict[str, Any]) -> AppContext:
-    """Lay the global options given after the command over those given before it."""
-    if values.get("profile"):
-        app.profile = values["profile"]
-    for name in ("verbose", "quiet", "plain", "json"):
-        if values.get(name):
-            setattr(app, name, True)
-    return app
-
-
 def command(
     group: typer.Typer, name: str | None = None, *, callback: bool = False, **kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -136,17 +126,7 @@ def command(
             given = {n: kw.pop(n) for n, _, _ in GLOBALS if n in kw}
             ctx = kw.get("ctx") or next(a for a in args if isinstance(a, typer.Context))
             apply_globals(root_context(ctx), given)
-            try:
-                return fn(*args, **kw)
-            except BrokenPipeError:
-                from o4cli.cli.context import ReaderGone
-
-                raise ReaderGone from None
-            except KeyboardInterrupt:
-                # typer would turn it into a silent exit 130; say so, as every other Ctrl-C does
-                from o4cli.core.errors import Interrupted
-
-                raise Interrupted("interrupted") from None
+            return invoke(fn, *args, **kw)
 
         del wrapper.__wrapped__  # typer must see the new signature, not fn's
         wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
@@ -159,35 +139,10 @@ def command(
 
 def context(ctx: typer.Context, *, flags: dict[str, Any] | None = None) -> AppContext:
     """The invocation's AppContext, with this command's settings overrides (``-m``, ``-e``)."""
-    app = root_context(ctx)
-    if flags:
-        app.flags.update({k: v for k, v in flags.items() if v is not None})
-    return app
+    return root_context(ctx).override(flags)
 
 
 # ------------------------------------------------------------ shared options
-
-
-class Effort(StrEnum):
-    """Every effort some model takes; each model's catalog entry says which it accepts."""
-
-    none = "none"
-    minimal = "minimal"
-    low = "low"
-    medium = "medium"
-    high = "high"
-    xhigh = "xhigh"
-
-
-class ApiKind(StrEnum):
-    responses = "responses"
-    chat = "chat"
-
-
-class Detail(StrEnum):
-    low = "low"
-    high = "high"
-    auto = "auto"
 
 
 ModelOpt = Annotated[
@@ -260,8 +215,3 @@ MetadataOpt = Annotated[
     typer.Option("--metadata", metavar="KEY=VALUE", help="Metadata to tag it with (repeatable).", show_default=False),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Submit again even if this input was submitted before.")]
-
-
-def model_flags(model: str | None, effort: Effort | None) -> dict[str, Any]:
-    """-m/-e as settings overrides (highest in the resolution order)."""
-    return {"model": model, "effort": effort.value if effort else None}
