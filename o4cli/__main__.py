@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,13 +22,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import os
 
-    from o4cli.cli import app_for
     from o4cli.cli.context import CURRENT
+    from o4cli.cli.quick import plan
 
     token = CURRENT.set(None)
     otel = _otel_begin()
     try:
-        return _run(app_for(args, os.environ), args)
+        # a plain `o4 ask ...` runs without typer (cli.quick); everything else through typer
+        quick = plan(args, os.environ)
+        return _run(quick or _typer(args, os.environ), args)
     finally:
         ctx = CURRENT.get()
         if otel is not None:
@@ -55,26 +62,23 @@ def _otel_end(token, ctx) -> None:  # noqa: ANN001
     telemetry.end(token, out.warn)
 
 
-def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
-    from typer import exceptions as typer_exc
-    from typer._click import exceptions as click_exc
+def _typer(args: list[str], env) -> Callable[[], Any]:  # noqa: ANN001
+    """The run of ``args`` by typer: the app that ``args`` needs (``cli.app_for``)."""
+    from o4cli.cli import app_for
 
+    app = app_for(args, env)
+    return lambda: app(args=args, prog_name="o4", standalone_mode=False)
+
+
+def _run(call: Callable[[], Any], args: list[str]) -> int:
     from o4cli.cli.context import ReaderGone
-    from o4cli.core.errors import ExitCode, O4Error, UsageError
+    from o4cli.core.errors import ExitCode, O4Error
 
     try:
-        result = app(args=args, prog_name="o4", standalone_mode=False)
+        result = call()
     except O4Error as exc:
         return _fail(exc, args)
-    except click_exc.UsageError as exc:
-        if _json_wanted(args):
-            return _fail(UsageError(exc.format_message()), args)
-        exc.show()
-        return exc.exit_code
-    except click_exc.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except (typer_exc.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         sys.stderr.write("o4: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except SystemExit as exc:
@@ -96,6 +100,8 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
     except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, never a traceback
         import os
 
+        if "typer" in sys.modules and (code := _click_exit(exc, args)) is not None:
+            return code
         if os.environ.get("O4_DEBUG"):
             raise
         return _fail(
@@ -107,6 +113,28 @@ def _run(app, args: list[str]) -> int:  # noqa: ANN001 - the typer app
             args,
         )
     return result if isinstance(result, int) else 0
+
+
+def _click_exit(exc: Exception, args: list[str]) -> int | None:
+    """typer's own ends (usage errors, Abort, Exit), as click shows them; None for others.
+    Looked at only when typer ran: the quick lane never imports it."""
+    from typer import exceptions as typer_exc
+    from typer._click import exceptions as click_exc
+
+    from o4cli.core.errors import ExitCode, UsageError
+
+    if isinstance(exc, click_exc.UsageError):
+        if _json_wanted(args):
+            return _fail(UsageError(exc.format_message()), args)
+        exc.show()
+        return exc.exit_code
+    if isinstance(exc, click_exc.ClickException):
+        exc.show()
+        return exc.exit_code
+    if isinstance(exc, typer_exc.Abort):
+        sys.stderr.write("o4: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    return None
 
 
 def _json_wanted(args: list[str]) -> bool:

@@ -13,7 +13,7 @@ def imported_after(code: str) -> set[str]:
 
 
 def test_cli_modules_import_no_httpx_rich_or_pydantic():
-    mods = imported_after("import o4cli.cli")
+    mods = imported_after("import o4cli.cli.tree")
     for heavy in ("httpx", "rich", "pydantic", "o4cli.core.http.api", "o4cli.render", "o4cli.core.ledger", "sqlite3"):
         assert heavy not in mods, heavy
 
@@ -31,7 +31,7 @@ def test_help_lists_the_commands_and_global_options():
 
 
 def test_a_one_off_call_builds_one_command_and_imports_no_async_stack(env, emulator):
-    """`o4 ask hi` builds only the ask module's commands, sends over http.client (no
+    """`o4 ask hi` runs by the quick lane (no typer at all), sends over http.client (no
     httpcore, h11, anyio or asyncio) and, for an http base URL, loads no CA bundle."""
     from tests.e2e.helpers import o4_env
 
@@ -51,9 +51,9 @@ def test_a_one_off_call_builds_one_command_and_imports_no_async_stack(env, emula
     out = subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True, check=True, timeout=60)
     rc, loaded, *mods = out.stdout.splitlines()[-1].split()
     assert (rc, loaded) == ("0", "0"), out.stderr
-    for heavy in ("httpcore", "h11", "anyio", "asyncio", "o4cli.cli.batch", "o4cli.cli.finetune", "o4cli.cli.config"):
+    for heavy in ("httpcore", "h11", "anyio", "asyncio", "typer", "o4cli.cli.tree", "o4cli.cli.ask", "o4cli.cli.config"):
         assert heavy not in mods, heavy
-    assert "o4cli.cli.ask" in mods
+    assert "o4cli.cli.quick" in mods
 
 
 def test_batch_run_loads_no_tokenizer(env, emulator, tmp_path):
