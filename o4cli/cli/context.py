@@ -57,11 +57,23 @@ class AppContext:
     @cached_property
     def api(self) -> Api:
         from o4cli.core.http.api import Api
-        from o4cli.core.http.client import build_client
 
         self.warn_key_in_clear()
-        client = build_client(self.settings, transport=self.transport)
-        return Api(client, self.settings, log=self.log, notice=self.notice)
+        settings, transport = self.settings, self.transport
+        if transport is not None:  # a test's mock transport: httpx alone
+            from o4cli.core.http.client import build_client
+
+            return Api(build_client(settings, transport=transport), settings, log=self.log, notice=self.notice)
+        from o4cli.core.http.lite import lite_client
+
+        lite = lite_client(settings, self.env)
+
+        def client():  # noqa: ANN202 - built on the first request the lite client does not take
+            from o4cli.core.http.client import build_client
+
+            return build_client(settings, connections=lite.connections if lite else None)
+
+        return Api(client, settings, lite=lite, log=self.log, notice=self.notice)
 
     def warn_key_in_clear(self) -> None:
         """One warning per invocation when the key would travel over plain http."""
@@ -91,7 +103,7 @@ class AppContext:
     def close(self) -> None:
         """Close what was opened (the HTTP client, the ledger); nothing when nothing was."""
         if "api" in self.__dict__:
-            self.api.client.close()
+            self.api.close()
         if "ledger" in self.__dict__:
             self.ledger.close()
 

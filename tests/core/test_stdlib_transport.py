@@ -1,5 +1,7 @@
-"""The commands' HTTP transport (httpx over ``http.client``) against a scripted server in a
-thread: kept-alive connections, streamed uploads, and failures as httpx's exceptions."""
+"""The commands' HTTP clients over ``http.client`` (httpx's ``StdlibTransport`` and the
+``LiteClient`` of plain JSON requests) against a scripted server in a thread: kept-alive
+connections shared by both, streamed uploads, and failures as httpx's exceptions or
+``TransportFailure``s of the same names."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import httpx
 import pytest
 
 from o4cli.core.http.client import StdlibTransport
+from o4cli.core.http.lite import Connections, LiteClient, TransportFailure
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
 
@@ -84,7 +87,7 @@ def serve():
 
 
 def client(server: Server, timeout: float = 5.0) -> httpx.Client:
-    transport = StdlibTransport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    transport = StdlibTransport(Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
     return httpx.Client(base_url=f"http://127.0.0.1:{server.port}/v1/", transport=transport, timeout=timeout)
 
 
@@ -102,11 +105,11 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(serve):
     import select
 
     server = serve(lambda n: OK)
-    transport = StdlibTransport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    transport = StdlibTransport(Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
     with httpx.Client(base_url=f"http://127.0.0.1:{server.port}/v1/", transport=transport) as c:
         c.get("models")
         server.conns[0].shutdown(socket.SHUT_RDWR)  # the server drops the idle connection
-        (idle,) = transport._idle.values()
+        (idle,) = transport.connections._idle.values()
         assert select.select([idle.sock], [], [], 5)[0]  # its end has reached the client
         assert c.get("models").status_code == 200
     assert server.connections == 2
@@ -146,7 +149,7 @@ def test_nobody_listening_is_a_connect_error():
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    transport = StdlibTransport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    transport = StdlibTransport(Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
     with httpx.Client(base_url=f"http://127.0.0.1:{port}/", transport=transport) as c, pytest.raises(httpx.ConnectError):
         c.get("models")
 
@@ -164,3 +167,76 @@ def test_tls_is_loaded_only_for_https(tmp_path):
     assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
     assert plain.cert_store_stats()["x509_ca"] == 0
     assert ctx("https://api.openai.com/v1").cert_store_stats()["x509_ca"] > 50
+
+
+def lite(server_port: int, connections: Connections | None = None, timeout: float = 5.0, **kw) -> LiteClient:
+    conns = connections or Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    headers = {"Authorization": "Bearer k", "Accept": "application/json"}
+    return LiteClient(f"http://127.0.0.1:{server_port}/v1/", headers, conns, timeout=timeout, connect_timeout=timeout, **kw)
+
+
+def test_lite_sends_json_as_httpx_does_and_keeps_the_connection(serve):
+    server = serve(lambda n: OK)
+    c = lite(server.port, query={"api-version": "2025-04-01"})
+    replies = [c.send("POST", "responses", {"input": "é", "n": i}) for i in range(2)]
+    assert [(r.status_code, r.reason_phrase, r.is_success, r.content) for r in replies] == [(200, "OK", True, b'{"ok":true}')] * 2
+    assert replies[0].headers.get("Content-Type") == "application/json"  # any case
+    assert server.connections == 1
+    head, body = server.requests[0]
+    assert head.startswith(b"POST /v1/responses?api-version=2025-04-01 HTTP/1.1\r\n")
+    assert body == '{"input":"é","n":0}'.encode()  # compact, UTF-8: httpx 0.28's json=
+    lower = head.lower()
+    assert b"content-type: application/json" in lower and b"content-length: %d" % len(body) in lower
+    assert b"authorization: bearer k" in lower and b"\r\nhost: 127.0.0.1:" in lower
+    assert c.send("POST", "responses/x/cancel").status_code == 200
+    assert b"content-length: 0" in server.requests[-1][0].lower() and server.requests[-1][1] == b""
+
+
+def test_lite_and_httpx_share_one_connection(serve):
+    server = serve(lambda n: OK)
+    conns = Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.port}/v1/", transport=StdlibTransport(conns)) as c:
+        assert lite(server.port, conns).send("GET", "models").is_success
+        assert c.get("models").status_code == 200
+        assert lite(server.port, conns).send("GET", "models").is_success
+    assert server.connections == 1
+
+
+def test_lite_reads_an_error_answer_whole(serve):
+    answer = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nX-Request-Id: req_1\r\nContent-Length: 2\r\n\r\n{}"
+    server = serve(lambda n: answer)
+    r = lite(server.port).send("POST", "responses", {})
+    assert (r.status_code, r.is_success, r.headers.get("retry-after"), r.headers.get("X-Request-Id")) == (429, False, "2", "req_1")
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [(lambda n: None, "RemoteProtocolError"), (lambda n: b"not http at all\r\n\r\n", "RemoteProtocolError"), (lambda n: b"", "ReadTimeout")],
+    ids=["no-answer", "not-http", "silent"],
+)
+def test_a_failed_answer_is_a_transport_failure_named_as_httpx_names_it(serve, answer, kind):
+    server = serve(answer)
+    with pytest.raises(TransportFailure) as caught:
+        lite(server.port, timeout=0.2).send("GET", "models")
+    assert caught.value.kind == kind and caught.value.timeout == (kind == "ReadTimeout")
+
+
+def test_lite_nobody_listening_is_a_connect_error():
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    with pytest.raises(TransportFailure) as caught:
+        lite(port).send("GET", "models")
+    assert caught.value.kind == "ConnectError"
+
+
+def test_a_base_url_lite_cannot_take_is_left_to_httpx(tmp_path):
+    from o4cli.core.config import Settings
+    from o4cli.core.http.lite import lite_client
+
+    def settings(url):
+        return Settings(profile="p", config_path=tmp_path / "c", data_dir=tmp_path, base_url=url, api_key="k")
+
+    assert lite_client(settings("http://127.0.0.1:9/v1"), {}) is not None
+    assert lite_client(settings("ftp://example.com/v1"), {}) is None  # httpx says why
+    assert lite_client(settings("http://127.0.0.1:9/v1"), {"HTTPS_PROXY": "http://proxy:3128"}) is None

@@ -51,7 +51,7 @@ def test_a_one_off_call_builds_one_command_and_imports_no_async_stack(env, emula
     out = subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True, check=True, timeout=60)
     rc, loaded, *mods = out.stdout.splitlines()[-1].split()
     assert (rc, loaded) == ("0", "0"), out.stderr
-    for heavy in ("httpcore", "h11", "anyio", "asyncio", "typer", "o4cli.cli.tree", "o4cli.cli.ask", "o4cli.cli.config"):
+    for heavy in ("httpx", "httpcore", "h11", "anyio", "asyncio", "typer", "o4cli.cli.tree", "o4cli.cli.ask", "o4cli.cli.config"):
         assert heavy not in mods, heavy
     assert "o4cli.cli.quick" in mods
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from o4cli.core import jsonload
 from o4cli.core.ask.request import CHAT, ENDPOINTS
 from o4cli.core.cost import Usage
 from o4cli.core.errors import ApiError, NetworkError, O4Error, ServerError
 from o4cli.core.http.api import Api
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
@@ -151,6 +152,7 @@ class Stream:
     def read(self, resp: httpx.Response) -> Generator[tuple[str, str], None, str | None]:
         """The deltas of one connection, until the answer's end or the stream's; returns
         why the connection broke (a transport error), or None."""
+        import httpx
         from httpx_sse import EventSource
 
         handle = self._chat if self.kind == CHAT else self._responses

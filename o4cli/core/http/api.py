@@ -1,4 +1,5 @@
-"""Requests with retries over one ``httpx.Client``, and the one map from HTTP failures to
+"""Requests with retries, over the run's ``LiteClient`` (plain JSON requests, no httpx) or
+its ``httpx.Client`` (built on first need), and the one map from HTTP failures to
 ``O4Error``s (``error_from_response``, ``transport_error``), which ``batch run``'s async
 runner shares. When to retry is decided in ``http.retry``.
 """
@@ -7,13 +8,12 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-from urllib.parse import quote
-
-import httpx
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from o4cli.core import jsonload
 from o4cli.core.config import Settings, scrub
@@ -27,7 +27,14 @@ from o4cli.core.errors import (
     ServerError,
     UsageError,
 )
+from o4cli.core.http.endpoint import base_url
+from o4cli.core.http.lite import LiteClient, Reply, TransportFailure
 from o4cli.core.http.retry import decide, hopeless_429
+
+if TYPE_CHECKING:
+    import httpx
+
+    Response = httpx.Response | Reply
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
 
@@ -41,19 +48,33 @@ def segment(value: str, *, what: str, prefix: str | None = None) -> str:
     return quote(value, safe=":")
 
 
-def transport_error(exc: httpx.TransportError, host: str, secret: str | None) -> NetworkError:
-    """A connection failure or timeout as a NetworkError naming the host (key redacted)."""
-    if isinstance(exc, httpx.TimeoutException):
-        kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """What a send raises when the connection fails: the lite client's failure, and httpx's
+    once httpx is loaded (evaluated only when something was raised)."""
+    httpx = sys.modules.get("httpx")
+    return (TransportFailure, httpx.TransportError) if httpx else (TransportFailure,)
+
+
+def _invalid_url() -> tuple[type[Exception], ...]:
+    httpx = sys.modules.get("httpx")
+    return (httpx.InvalidURL,) if httpx else ()
+
+
+def transport_error(exc: Exception, host: str, secret: str | None) -> NetworkError:
+    """A connection failure or timeout (the lite client's or httpx's) as a NetworkError
+    naming the host (key redacted)."""
+    name = exc.kind if isinstance(exc, TransportFailure) else type(exc).__name__
+    if name.endswith("Timeout"):
+        kind = "connecting" if name in ("ConnectTimeout", "PoolTimeout") else "waiting for"
         return NetworkError(
-            f"timed out {kind} {host} ({type(exc).__name__})",
+            f"timed out {kind} {host} ({name})",
             hint="raise the profile's timeout (`o4 config set timeout 900`) or try again",
         )
-    detail = scrub(str(exc) or type(exc).__name__, secret)
+    detail = scrub(str(exc) or name, secret)
     return NetworkError(f"cannot reach {host}: {detail}", hint="check the network and base_url")
 
 
-def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiError:
+def error_from_response(resp: Response, secret: str | None = None) -> ApiError:
     """An ApiError (of the right kind) from an error response; the key is redacted."""
     request_id = resp.headers.get("x-request-id")
     message, etype, code, param = "", None, None, None
@@ -98,32 +119,49 @@ def error_from_response(resp: httpx.Response, secret: str | None = None) -> ApiE
 
 
 class Api:
-    """Requests with retries and verbose logging over one ``httpx.Client``."""
+    """Requests with retries and verbose logging: plain JSON ones over ``lite`` when there is
+    one (a direct connection), the rest over an ``httpx.Client`` (``client``: one, or what
+    builds it on first need)."""
 
     def __init__(
         self,
-        client: httpx.Client,
+        client: httpx.Client | Callable[[], httpx.Client],
         settings: Settings,
         *,
+        lite: LiteClient | None = None,
         log: Callable[[str], None] = lambda _msg: None,
         notice: Callable[[str], None] = lambda _msg: None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.client = client
+        self._client = client
         self.settings = settings
+        self.lite = lite
         self.log = log
         self.notice = notice
         self.sleep = sleep
         self.rand = rand
+        self._base = base_url(settings)
+
+    @property
+    def client(self) -> httpx.Client:
+        if callable(self._client):
+            self._client = self._client()
+        return self._client
+
+    def close(self) -> None:
+        if not callable(self._client):
+            self._client.close()
+        if self.lite is not None:
+            self.lite.connections.close()
 
     def _url(self, path: str) -> str:
-        return str(self.client.base_url.join(path.lstrip("/")))
+        return self._base + path.lstrip("/")
 
-    def _transport_error(self, exc: httpx.TransportError) -> NetworkError:
-        return transport_error(exc, self.client.base_url.host, self.settings.api_key)
+    def _transport_error(self, exc: Exception) -> NetworkError:
+        return transport_error(exc, urlsplit(self._base).hostname or self._base, self.settings.api_key)
 
-    def _log_response(self, method: str, path: str, resp: httpx.Response, started: float) -> None:
+    def _log_response(self, method: str, path: str, resp: Response, started: float) -> None:
         rid = resp.headers.get("x-request-id")
         self.log(
             f"{method} {self._url(path)} -> {resp.status_code} in {time.monotonic() - started:.2f} s"
@@ -131,7 +169,7 @@ class Api:
         )
 
     def _after_failure(
-        self, error: O4Error, retries_done: int, headers: httpx.Headers | None, retry: bool = True
+        self, error: O4Error, retries_done: int, headers: Any, retry: bool = True
     ) -> None:
         """Raise ``error`` or sleep before the next try."""
         d = decide(error, retries_done, self.settings.max_retries if retry else 0, headers, self.rand())
@@ -145,20 +183,20 @@ class Api:
             self.notice(f"{what}, retrying in {d.delay:.1f} s")
         self.sleep(d.delay)
 
-    def _sent(self, method: str, path: str, send: Callable[[], httpx.Response], retry: bool) -> httpx.Response:
+    def _sent(self, method: str, path: str, send: Callable[[], Response], retry: bool) -> Response:
         """``send()`` until a successful response, retrying what the rules allow."""
         retries = 0
         while True:
             started = time.monotonic()
-            headers: httpx.Headers | None = None
+            headers = None
             try:
                 resp = send()
-            except httpx.InvalidURL as exc:
+            except _invalid_url() as exc:
                 raise ConfigError(
                     f"base_url {self.settings.base_url!r} cannot be used: {exc}",
                     hint="fix it: `o4 config set base_url https://api.openai.com/v1` (or $OPENAI_BASE_URL)",
                 ) from None
-            except httpx.TransportError as exc:
+            except _transport_errors() as exc:
                 error: O4Error = self._transport_error(exc)
                 self.log(f"{method} {self._url(path)} -> {error.message}")
             else:
@@ -182,8 +220,13 @@ class Api:
         """``request`` and parse the JSON body; a garbled body is a server error
         (retried for GET, where a retry cannot do anything twice)."""
         retries = 0
+        lite = self.lite if self.lite is not None and set(kwargs) <= {"json"} else None
+        body = kwargs.get("json")
         while True:
-            resp = self.request(method, path, retry=retry, **kwargs)
+            if lite is not None:
+                resp = self._sent(method, path, lambda: lite.send(method, path, body), retry)
+            else:
+                resp = self.request(method, path, retry=retry, **kwargs)
             try:
                 return jsonload.loads(resp.content)
             except ValueError:

@@ -1,127 +1,71 @@
-"""The HTTP clients of an invocation, built from the resolved settings: one
-``httpx.Client`` for commands, and ``batch run``'s senders (``async_sender``); the same
-headers (auth, organization, project, user agent) and timeouts for all.
+"""The httpx clients of an invocation, built from the resolved settings (``http.endpoint``):
+one ``httpx.Client`` for the commands' requests that ``LiteClient`` does not take, and
+``batch run``'s senders (``async_sender``); the same headers and timeouts for all.
 
-TLS is set up only for an ``https`` base URL: loading certifi's CA bundle costs tens of
-milliseconds, a third of a one-off ``o4 ask`` against a local ``http`` server. The
-commands' requests go through ``StdlibTransport`` (httpx's transport interface over the
-standard library's ``http.client``, which httpx imports anyway): httpx's own transport
-would import httpcore, h11 and anyio, another ~40 ms of every one-off call.
+The commands' httpx requests go through ``StdlibTransport`` (httpx's transport interface
+over the standard library's ``http.client``): httpx's own transport would import httpcore,
+h11 and anyio, another ~40 ms of every call that needs httpx.
 """
 
 from __future__ import annotations
 
 import os
-import select
-import ssl
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from o4cli import __version__
 from o4cli.core.config import Settings
+from o4cli.core.http.endpoint import CONNECT_TIMEOUT, auth_headers, base_url, proxied, tls
+from o4cli.core.http.lite import Connections, TransportFailure
 
 if TYPE_CHECKING:  # batch run's senders import asyncio: not for a one-off call
     from o4cli.core.http.h1 import H1Pool, Reply
 
-CONNECT_TIMEOUT = 10.0
 PER_CLIENT = 8  # connections an httpx.AsyncClient holds at most: its pool's scan is quadratic in them
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
-
-
-def user_agent() -> str:
-    python = ".".join(map(str, sys.version_info[:3]))  # platform.python_version(), without importing platform
-    return f"o4cli/{__version__} (python {python}; httpx {httpx.__version__})"
-
-
-def auth_headers(settings: Settings) -> dict[str, str]:
-    """Authorization (``Bearer``, or the ``api-key`` header of Azure OpenAI with ``auth =
-    "api-key"``), organization, project, user agent and the profile's fixed ``headers``.
-
-    The key is required here, not earlier, so commands that never reach the
-    network (``--dry-run``, ``models show``) work without one."""
-    key = settings.require_key()
-    headers = {"User-Agent": user_agent(), "Accept": "application/json"}
-    if settings.auth == "api-key":
-        headers["api-key"] = key
-    else:
-        headers["Authorization"] = f"Bearer {key}"
-    if settings.organization:
-        headers["OpenAI-Organization"] = settings.organization
-    if settings.project:
-        headers["OpenAI-Project"] = settings.project
-    headers.update(settings.headers)
-    return headers
 
 
 def timeout(settings: Settings) -> httpx.Timeout:
     return httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT, settings.timeout))
 
 
-def base_url(settings: Settings) -> str:
-    return settings.base_url.rstrip("/") + "/"
-
-
-def tls(settings: Settings) -> ssl.SSLContext:
-    """The TLS context: httpx's default (certifi, or SSL_CERT_FILE / SSL_CERT_DIR) for an
-    ``https`` base URL; for ``http`` one that trusts no certificate, so nothing is loaded
-    and a request that somehow went to an https URL would fail rather than go unverified."""
-    if settings.base_url.lower().startswith("https:"):
-        return httpx.create_ssl_context()
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def build_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """The ``httpx.Client`` of the commands: base URL, auth, org/project, timeouts.
+def build_client(
+    settings: Settings, transport: httpx.BaseTransport | None = None, connections: Connections | None = None
+) -> httpx.Client:
+    """The ``httpx.Client`` of the commands: base URL, auth, org/project, timeouts, over
+    ``connections`` (the run's pool, shared with its ``LiteClient``) unless a transport is given.
 
     A proxy in the environment still goes through httpx's own transport (httpx mounts it)."""
-    context = tls(settings)
+    context = connections.ssl_context if connections else tls(settings)
     return httpx.Client(
         base_url=base_url(settings),
         headers=auth_headers(settings),
         params=settings.query or None,
         timeout=timeout(settings),
-        transport=transport or StdlibTransport(context),
+        transport=transport or StdlibTransport(connections or Connections(context)),
         verify=context,
         follow_redirects=False,
     )
 
 
 class StdlibTransport(httpx.BaseTransport):
-    """httpx requests over ``http.client`` connections, one kept alive per origin.
+    """httpx requests over ``http.client`` connections (``lite.Connections``, shared with the
+    run's ``LiteClient``).
 
     Failures are raised as httpx's exceptions (``ConnectError``, ``ConnectTimeout``,
-    ``ReadTimeout``, ``ReadError``, ``WriteError``, ``RemoteProtocolError``), as httpx's own
-    transport raises them, so ``http.api`` maps them the same way."""
+    ``ReadTimeout``, ``ReadError``, ``RemoteProtocolError``), as httpx's own transport raises
+    them, so ``http.api`` maps them the same way."""
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self.ssl_context = ssl_context
-        self._idle: dict[tuple[str, str, int], Any] = {}
+    def __init__(self, connections: Connections) -> None:
+        self.connections = connections
 
     def _connection(self, url: httpx.URL, timeouts: dict[str, float | None]) -> Any:
-        import http.client
-
-        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-        conn = self._idle.pop(key, None)
-        if conn is not None and conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
-            return key, conn  # idle and quiet: not closed by the server meanwhile
-        if conn is not None:
-            conn.close()
-        host = url.raw_host.decode("ascii")
-        if url.scheme == "https":
-            conn = http.client.HTTPSConnection(host, key[2], timeout=timeouts.get("connect"), context=self.ssl_context)
-        else:
-            conn = http.client.HTTPConnection(host, key[2], timeout=timeouts.get("connect"))
         try:
-            conn.connect()
-        except TimeoutError:
-            raise httpx.ConnectTimeout("timed out connecting") from None
-        except OSError as exc:  # refused, unknown host, TLS verification (ssl.SSLError is an OSError)
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
-        conn.sock.settimeout(timeouts.get("read"))
-        return key, conn
+            return self.connections.get(
+                url.scheme, url.raw_host.decode("ascii"), url.port, timeouts.get("connect"), timeouts.get("read")
+            )
+        except TransportFailure as exc:
+            raise getattr(httpx, exc.kind)(str(exc)) from None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import http.client
@@ -152,22 +96,20 @@ class StdlibTransport(httpx.BaseTransport):
         return httpx.Response(
             resp.status,
             headers=resp.getheaders(),
-            stream=_Body(self, key, conn, resp),
+            stream=_Body(self.connections, key, conn, resp),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": resp.reason.encode("latin-1", "replace")},
         )
 
     def close(self) -> None:
-        for conn in self._idle.values():
-            conn.close()
-        self._idle.clear()
+        self.connections.close()
 
 
 class _Body(httpx.SyncByteStream):
     """A response body read from ``http.client``; the connection is kept for the next
     request once the body has been read to its end."""
 
-    def __init__(self, transport: StdlibTransport, key: tuple[str, str, int], conn: Any, resp: Any) -> None:
-        self.transport, self.key, self.conn, self.resp = transport, key, conn, resp
+    def __init__(self, connections: Connections, key: tuple[str, str, int], conn: Any, resp: Any) -> None:
+        self.connections, self.key, self.conn, self.resp = connections, key, conn, resp
 
     def __iter__(self) -> Any:
         import http.client
@@ -184,16 +126,11 @@ class _Body(httpx.SyncByteStream):
             raise httpx.ReadError(str(exc) or type(exc).__name__) from None
 
     def close(self) -> None:
-        if self.resp.isclosed() and not self.resp.will_close and self.key not in self.transport._idle:
-            self.transport._idle[self.key] = self.conn
+        if self.resp.isclosed() and not self.resp.will_close:
+            self.connections.keep(self.key, self.conn)
         else:
             self.resp.close()
             self.conn.close()
-
-
-def proxied(env: Mapping[str, str]) -> bool:
-    """Whether the environment names a proxy (httpx would use it; the H1 pool cannot)."""
-    return any(env.get(name) or env.get(name.upper()) for name in PROXY_VARIABLES)
 
 
 def async_sender(
