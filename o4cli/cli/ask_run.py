@@ -108,22 +108,23 @@ def perform(  # noqa: PLR0913 - one keyword a flag of `o4 ask`
 
 
 def _tool_options(app, files, limit, yes, hand_back, results, code_interpreter, stores, mcp, allow):  # noqa: ANN001, ANN202, PLR0913
-    """The tool flags, or None when none was given (the chain is then not involved)."""
+    """The tool flags, or None when none was given (the chain is then not involved, nor imported)."""
+    if not (files or code_interpreter or stores or mcp or hand_back or results):
+        if allow or limit != 5:
+            from o4cli.core.errors import UsageError
+
+            raise UsageError("--chain-limit and --mcp-allow go with --tool, --mcp or the other tool flags")
+        return None
     from o4cli.core.tools.builtin import Builtins
     from o4cli.core.tools.chain import ToolOptions
 
     builtins = Builtins(code_interpreter, tuple(stores or ()), tuple(mcp or ()), tuple(allow or ()))
     results = tuple(results or ())
     piped = any(r.partition("=")[2] == "-" for r in results) and not app.stdin_is_terminal()
-    t = ToolOptions(
+    return ToolOptions(
         files=tuple(files or ()), builtins=builtins, chain_limit=limit, yes=yes, hand_back=hand_back,
         results=results, results_stdin=_read_stdin(app) if piped else None,
     )  # fmt: skip
-    if not t and (builtins.mcp_allow or limit != 5):
-        from o4cli.core.errors import UsageError
-
-        raise UsageError("--chain-limit and --mcp-allow go with --tool, --mcp or the other tool flags")
-    return t or None
 
 
 def _tool_view(app):  # noqa: ANN001, ANN202

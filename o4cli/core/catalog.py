@@ -8,10 +8,8 @@ model (``active()``), never at start-up. Prices are USD per 1M tokens, as ``Deci
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -193,15 +191,19 @@ def _load(path: str | None, stamp: tuple[int, int] | None) -> Catalog:
     return build(_builtin(), user, Path(path) if user is not None else None)
 
 
-@lru_cache(maxsize=1)
 def _builtin() -> dict[str, Any]:
-    from importlib.resources import files
+    """``o4cli/data/models.toml`` as parsed: ``catalog_data``, generated from it by
+    scripts/gen_docs.py (tests/test_generated.py keeps it current). Parsing the TOML on each
+    run cost about 6 ms, and importing tomllib 2 ms more, of a one-off call."""
+    from o4cli.core.catalog_data import DATA
 
-    return tomllib.loads((files("o4cli") / "data" / "models.toml").read_text("utf-8"))
+    return DATA
 
 
 def _read_user(path: Path) -> dict[str, Any] | None:
     """The user's file as TOML (read as the config file is: type and size checked first)."""
+    import tomllib
+
     from o4cli.core.config import MAX_CONFIG_BYTES
     from o4cli.core.files import read_capped
 
@@ -275,6 +277,8 @@ def _leaves(d: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def _suggest(name: str, known: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

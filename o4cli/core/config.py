@@ -16,7 +16,6 @@ import difflib
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -369,7 +368,7 @@ class ConfigFile:
         return self.data.get("default_profile", DEFAULT_PROFILE)
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> UsageError:
+def _toml_error(path: Path, exc: Exception) -> UsageError:  # a tomllib.TOMLDecodeError
     # Python 3.11's TOMLDecodeError carries the position only in its message.
     text = str(exc)
     m = re.search(r"\(at line (\d+), column (\d+)\)", text)
@@ -439,6 +438,8 @@ def load_file(path: Path, *, check_mode: bool = True) -> ConfigFile:
 
     if not os.path.exists(path):
         return ConfigFile(path, {}, exists=False)
+    import tomllib  # only for a file that exists
+
     try:
         raw = read_capped(f"config file {path}", path, MAX_CONFIG_BYTES, "too large for a config file")
     except UsageError as exc:
@@ -486,6 +487,8 @@ def edit_file(cfg: ConfigFile, change: Callable[[Any], None]) -> None:
     doc = tomlkit.parse(cfg.text) if cfg.text else tomlkit.document()
     change(doc)
     text = tomlkit.dumps(doc)
+    import tomllib
+
     validate(tomllib.loads(text), cfg.path)
     write_atomic(cfg.path, text.encode("utf-8"))
 

@@ -4,9 +4,7 @@ anything is sent, stdin spooled to the data folder, stale temporary files."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -59,6 +57,8 @@ def sweep(folder: Path, *, now: float | None = None) -> int:
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
+                import shutil
+
                 shutil.rmtree(entry.path)
             else:
                 os.unlink(entry.path)
@@ -73,6 +73,8 @@ def temp_file(folder: Path, name: str = "", suffix: str = "") -> tuple[int, Path
     the ones killed processes left there."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     sweep(folder)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{name}.", suffix=suffix, dir=folder)
     return fd, Path(tmp)
 
@@ -81,6 +83,8 @@ def temp_dir(folder: Path, name: str = "") -> Path:
     """A new temporary folder in ``folder``, after sweeping stale ones."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     sweep(folder)
+    import tempfile
+
     return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{name}.", dir=folder))
 
 

@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from o4cli.core.errors import ApiError, NetworkError, O4Error
 
@@ -56,6 +55,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         return max(float(value), 0.0)
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # an HTTP date: rare, and email.utils costs 2 ms to import
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
