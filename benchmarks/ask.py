@@ -108,7 +108,10 @@ def main() -> int:
             env["PYTHONPATH"] = src
         return env
 
-    cases.append(("o4 ask hi", [py, "-m", "o4cli", "ask", "hi"], o4_env("o4", None)))
+    script = Path(py).parent / "o4"  # the command a user runs (pip's console script), when installed
+    o4_argv = [str(script)] if script.exists() else [py, "-m", "o4cli"]
+    cases.append(("o4 ask hi", [*o4_argv, "ask", "hi"], o4_env("o4", None)))
+    cases.append(("python -m o4cli ask hi", [py, "-m", "o4cli", "ask", "hi"], o4_env("o4m", None)))
     for spec in args.o4_src:
         name, _, src = spec.partition("=")
         cases.append((f"o4 ask hi [{name}]", [py, "-m", "o4cli", "ask", "hi"], o4_env(name, src)))

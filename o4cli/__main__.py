@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: `o4 --version` imports nothing it does not need
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"o4 {__version__}\n")
         return 0
 
+    process = argv is None  # the o4 process itself, not a test calling main()
+    if process:
+        _lazy_gc()
     import os
 
     from o4cli.cli.context import CURRENT
@@ -38,6 +42,21 @@ def main(argv: list[str] | None = None) -> int:
         if ctx is not None:
             ctx.close()
         CURRENT.reset(token)
+        if process:
+            # Everything is closed and flushed; the process ends now. Frozen, its objects are
+            # not searched for reference cycles once more at exit: about 7 ms of a one-off call.
+            gc.freeze()
+
+
+GC_DEFAULT = gc.get_threshold()
+GC_LAZY = 100_000  # allocations between young collections while o4 starts and for a one-off call
+
+
+def _lazy_gc() -> None:
+    """Fewer cycle searches while modules load (a one-off call's start-up ran about 3.5 ms of
+    them). Still bounded: a long stream collects every GC_LAZY allocations; the typer commands
+    (batch run, chat...) get the default back before they start (``_typer``)."""
+    gc.set_threshold(GC_LAZY, *GC_DEFAULT[1:])
 
 
 def _otel_begin():  # noqa: ANN202 - a ContextVar token, or None
@@ -67,6 +86,7 @@ def _typer(args: list[str], env) -> Callable[[], Any]:  # noqa: ANN001
     from o4cli.cli import app_for
 
     app = app_for(args, env)
+    gc.set_threshold(*GC_DEFAULT)  # built: the command runs with the interpreter's default
     return lambda: app(args=args, prog_name="o4", standalone_mode=False)
 
 
