@@ -13,8 +13,9 @@ figures are medians.
 * urllib: ``python -c SCRIPT``: ``urllib.request`` POSTs the body ``o4 ask hi`` sends
   (model, input, reasoning effort) to ``/v1/responses``, parses the JSON and prints the
   answer's text. The floor for "one request from Python".
-* ``o4 ask hi``: ``python -m o4cli ask hi`` with fresh config and data folders (it writes
-  its ledger row, as every call does).
+* ``o4 ask hi``: the ``o4`` console script next to ``--python`` (what a user runs), with fresh
+  config and data folders (it writes its ledger and history rows, as every call does); and
+  ``python -m o4cli ask hi`` the same way.
 * ``--o4-src NAME=DIR`` (repeatable): the same with ``PYTHONPATH=DIR``, i.e. another
   checkout's ``o4cli`` (how the README's step-by-step savings were measured).
 * ``llm -m o4-mini hi`` with ``LLM_USER_PATH`` in a temporary folder and
@@ -22,10 +23,17 @@ figures are medians.
 
 Target (issue 12): o4's CPU at most 2x the urllib script's.
 
+Measure o4 as a user has it: a regular (not editable) install, whose bytecode pip wrote. An
+editable install (``pip install -e``) adds its import hook to every interpreter start,
+``python -c pass`` included (pathlib and importlib.util loaded before anything runs), which
+hides part of o4's own start-up.
+
 Reproduce::
 
+    python3 -m venv /tmp/venv-reg && /tmp/venv-reg/bin/pip install .     # o4 as users install it
     python3 -m venv /tmp/venv-llm && /tmp/venv-llm/bin/pip install llm   # never an o4 dependency
-    python benchmarks/ask.py --llm /tmp/venv-llm/bin/llm [--runs 21] [--o4-src before=/tmp/o4-before] [--json]
+    python benchmarks/ask.py --python /tmp/venv-reg/bin/python --llm /tmp/venv-llm/bin/llm \
+        [--runs 21] [--o4-src before=/tmp/o4-before] [--json]
 
 Exits 0 whatever the verdict; 1 if a command fails.
 """
@@ -94,7 +102,10 @@ def main() -> int:
     args = ap.parse_args()
     emu = Emulator().start()
     tmp = Path(tempfile.mkdtemp(prefix="o4-ask-bench-"))
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_", "LLM_", "PYTHONPATH"))}
+    # PYTHONDONTWRITEBYTECODE dropped: the warm-up rounds write the bytecode of the o4cli
+    # measured, as pip writes it when a user installs o4 (without it every run compiles o4cli)
+    drop = ("OPENAI_", "O4_", "LLM_", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     base.update(OPENAI_API_KEY=TEST_KEY, OPENAI_BASE_URL=emu.url)
     py = args.python
     cases: list[tuple[str, list[str], dict[str, str]]] = [

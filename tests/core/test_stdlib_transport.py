@@ -238,5 +238,6 @@ def test_a_base_url_lite_cannot_take_is_left_to_httpx(tmp_path):
         return Settings(profile="p", config_path=tmp_path / "c", data_dir=tmp_path, base_url=url, api_key="k")
 
     assert lite_client(settings("http://127.0.0.1:9/v1"), {}) is not None
+    assert lite_client(settings("https://bücher.example/v1"), {}).host == "xn--bcher-kva.example"  # IDNA, as httpx
     assert lite_client(settings("ftp://example.com/v1"), {}) is None  # httpx says why
     assert lite_client(settings("http://127.0.0.1:9/v1"), {"HTTPS_PROXY": "http://proxy:3128"}) is None

@@ -126,7 +126,13 @@ class LiteClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
-        self.scheme, self.host, self.port = parts.scheme, parts.hostname, parts.port
+        host = parts.hostname
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")  # as httpx sends a non-ASCII name
+            except UnicodeError:
+                raise ValueError(f"cannot encode the host name {host!r}") from None
+        self.scheme, self.host, self.port = parts.scheme, host, parts.port
         self.prefix = parts.path.rstrip("/") + "/"
         self.suffix = "?" + urlencode(dict(query)) if query else ""
         self.headers = dict(headers)
