@@ -191,6 +191,7 @@ def _flag_table(params: list[Any], skip: tuple[str, ...] = ()) -> tuple[dict[str
     quick lane cannot parse exactly as click does (callbacks, environment variables, other
     types, several values) are left out, so a command line naming them goes to typer."""
     from typer._click import types as click_types  # typer's own click
+
     kinds = {click_types.StringParamType: "str", click_types.IntParamType: "int"}
     table: dict[str, tuple[str, Any]] = {}
     taken = []

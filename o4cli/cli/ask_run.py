@@ -255,7 +255,6 @@ def _template(env, name: str | None, var: list[str] | None):  # noqa: ANN001, AN
     return templates.load(env, name).apply(var or ())
 
 
-
 def show_submitted(app, s) -> None:  # noqa: ANN001
     """``--background``: the id (or its document); a Ctrl-C that came meanwhile exits 130 after."""
     from o4cli.core.documents import background as documents

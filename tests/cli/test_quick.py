@@ -105,4 +105,8 @@ def test_typer_refuses_what_the_lane_left_to_it(o4):
     """The lane's refusals end as typer's usage errors (exit 2), one line, no traceback."""
     for args in (["ask", "--effort", "extreme", "x"], ["ask", "--max-output", "lots", "x"], ["ask", "--nope"]):
         r = o4(*args)
-        assert r.code == 2 and "Traceback" not in r.stderr and ("Invalid value" in r.stderr or "No such option" in r.stderr)
+        assert (
+            r.code == 2
+            and "Traceback" not in r.stderr
+            and ("Invalid value" in r.stderr or "No such option" in r.stderr)
+        )

@@ -244,6 +244,20 @@ def test_responses_stream_deltas_in_order(tmp_path):
     assert str(seen[0].url) == "https://api.test/v1/responses"
 
 
+def test_a_cut_stream_keeps_the_summary_and_text_that_arrived(tmp_path):
+    """Deltas gather in lists (joined when the answer is read); what arrived before a cut is the answer."""
+    body = sse(
+        ev("response.reasoning_summary_text.delta", delta="Weighing"),
+        ev("response.reasoning_summary_text.delta", delta=" it."),
+        ev("response.reasoning_summary_part.done"),
+        ev("response.reasoning_summary_text.delta", delta="Then more."),
+        ev("response.output_text.delta", delta="Half an"),
+    )
+    s, deltas, _ = stream_of(tmp_path, body, RESPONSES)
+    assert [d for k, d in deltas if k == "summary"] == ["Weighing", " it.", "\n\n", "Then more."]
+    assert (s.answer.summary, s.answer.text, s.answer.status) == ("Weighing it.\n\nThen more.", "Half an", "cut")
+
+
 def test_responses_stream_incomplete(tmp_path):
     body = sse(
         ev("response.output_text.delta", delta="partial"),

@@ -16,7 +16,7 @@ import pytest
 from o4cli.core.http.client import StdlibTransport
 from o4cli.core.http.lite import Connections, LiteClient, TransportFailure
 
-OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 
 
 class Server:
@@ -150,7 +150,10 @@ def test_nobody_listening_is_a_connect_error():
     port = sock.getsockname()[1]
     sock.close()
     transport = StdlibTransport(Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}/", transport=transport) as c, pytest.raises(httpx.ConnectError):
+    with (
+        httpx.Client(base_url=f"http://127.0.0.1:{port}/", transport=transport) as c,
+        pytest.raises(httpx.ConnectError),
+    ):
         c.get("models")
 
 
@@ -172,14 +175,18 @@ def test_tls_is_loaded_only_for_https(tmp_path):
 def lite(server_port: int, connections: Connections | None = None, timeout: float = 5.0, **kw) -> LiteClient:
     conns = connections or Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
     headers = {"Authorization": "Bearer k", "Accept": "application/json"}
-    return LiteClient(f"http://127.0.0.1:{server_port}/v1/", headers, conns, timeout=timeout, connect_timeout=timeout, **kw)
+    return LiteClient(
+        f"http://127.0.0.1:{server_port}/v1/", headers, conns, timeout=timeout, connect_timeout=timeout, **kw
+    )
 
 
 def test_lite_sends_json_as_httpx_does_and_keeps_the_connection(serve):
     server = serve(lambda n: OK)
     c = lite(server.port, query={"api-version": "2025-04-01"})
     replies = [c.send("POST", "responses", {"input": "é", "n": i}) for i in range(2)]
-    assert [(r.status_code, r.reason_phrase, r.is_success, r.content) for r in replies] == [(200, "OK", True, b'{"ok":true}')] * 2
+    assert [(r.status_code, r.reason_phrase, r.is_success, r.content) for r in replies] == [
+        (200, "OK", True, b'{"ok":true}')
+    ] * 2
     assert replies[0].headers.get("Content-Type") == "application/json"  # any case
     assert server.connections == 1
     head, body = server.requests[0]
@@ -206,12 +213,21 @@ def test_lite_reads_an_error_answer_whole(serve):
     answer = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nX-Request-Id: req_1\r\nContent-Length: 2\r\n\r\n{}"
     server = serve(lambda n: answer)
     r = lite(server.port).send("POST", "responses", {})
-    assert (r.status_code, r.is_success, r.headers.get("retry-after"), r.headers.get("X-Request-Id")) == (429, False, "2", "req_1")
+    assert (r.status_code, r.is_success, r.headers.get("retry-after"), r.headers.get("X-Request-Id")) == (
+        429,
+        False,
+        "2",
+        "req_1",
+    )
 
 
 @pytest.mark.parametrize(
     ("answer", "kind"),
-    [(lambda n: None, "RemoteProtocolError"), (lambda n: b"not http at all\r\n\r\n", "RemoteProtocolError"), (lambda n: b"", "ReadTimeout")],
+    [
+        (lambda n: None, "RemoteProtocolError"),
+        (lambda n: b"not http at all\r\n\r\n", "RemoteProtocolError"),
+        (lambda n: b"", "ReadTimeout"),
+    ],
     ids=["no-answer", "not-http", "silent"],
 )
 def test_a_failed_answer_is_a_transport_failure_named_as_httpx_names_it(serve, answer, kind):

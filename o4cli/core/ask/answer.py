@@ -133,12 +133,19 @@ class Stream:
         self.api, self.body, self.kind = api, body, kind
         self._answer = Answer()
         self._parts: list[str] = []  # text deltas; joined on demand (+= would be quadratic)
+        self._summary: list[str] = []  # the reasoning summary's deltas, likewise
 
     @property
     def answer(self) -> Answer:
+        self._sync()
+        return self._answer
+
+    def _sync(self) -> None:
+        """The answer's text and summary from the deltas so far."""
         if self._parts:
             self._answer.text = "".join(self._parts)
-        return self._answer
+        if self._summary:
+            self._answer.summary = "".join(self._summary)
 
     def deltas(self) -> Iterator[tuple[str, str]]:
         path = ENDPOINTS[self.kind].removeprefix("/v1/")
@@ -193,19 +200,19 @@ class Stream:
             yield "text", delta
         elif kind == "response.reasoning_summary_text.delta":
             delta = data.get("delta") or ""
-            a.summary += delta
+            self._summary.append(delta)
             yield "summary", delta
         elif kind == "response.reasoning_summary_part.done":
-            a.summary += "\n\n"
+            self._summary.append("\n\n")
             yield "summary", "\n\n"
         elif kind in ("response.created", "response.queued", "response.in_progress"):
             resp = data.get("response") or {}
             a.response_id = resp.get("id") or a.response_id
             a.model = resp.get("model") or a.model
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            self._sync()
             a.summary = a.summary.strip()
-            if self._parts:
-                a.text = "".join(self._parts)
+            self._summary = [a.summary] if a.summary else []
             read_response(data.get("response") or {}, a)
             if kind == "response.incomplete":
                 a.status = "incomplete"

@@ -156,6 +156,7 @@ class Resumable(Stream):
             rest = final.text[len(shown) :]
             self._parts.append(rest)
             yield "text", rest
+        self._sync()
         read_response(body, self._answer)
         if self._answer.status == "in_progress":  # a final status o4 does not know
             self._answer.status = str(body.get("status"))

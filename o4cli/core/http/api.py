@@ -168,9 +168,7 @@ class Api:
             + (f" (request {rid})" if rid else "")
         )
 
-    def _after_failure(
-        self, error: O4Error, retries_done: int, headers: Any, retry: bool = True
-    ) -> None:
+    def _after_failure(self, error: O4Error, retries_done: int, headers: Any, retry: bool = True) -> None:
         """Raise ``error`` or sleep before the next try."""
         d = decide(error, retries_done, self.settings.max_retries if retry else 0, headers, self.rand())
         if not d.retry:
