@@ -26,12 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
-from rich.text import Text
+from rich.style import Style
 
-from o4cli.render.markdown import Lines, Markdown, code_lines, parse, strip_blank_tail
+from o4cli.render.markdown import Lines, Markdown, code_lines, parse, parse_blocks, strip_blank_tail
 
 Line = list[Segment]
 
@@ -107,18 +107,24 @@ _CELL = re.compile(r"(?<!\\)\|")
 _INLINE = re.compile(r"\*\*|__|`")
 
 
-def _table_preview(t: _Table, partial: list[str], room: int) -> Group:
-    """A table's header and last rows as aligned columns: a cheap stand-in for the table
-    (rich's costs about a millisecond a row), drawn live until the table ends."""
+def _table_preview(t: _Table, partial: list[str], room: int, width: int) -> list[Line]:
+    """A table's header and last rows as aligned columns, cropped to ``width``: a cheap
+    stand-in for the table, drawn live until the table ends (made as segments: laying out
+    ~50 lines of text each render cost more than the rest of it)."""
     rows = [_cells(r) for r in [t.header, *t.rows[-max(room - 2, 1) :], *partial]]
     widths = [max(cell_len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
 
-    def line(cells: list[str], style: str = "") -> Text:
+    def line(cells: list[str], style: Style | None = None) -> Line:
         text = "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=False))
-        return Text(text, style=style, no_wrap=True, overflow="crop")
+        if cell_len(text) > width:
+            text = set_cell_size(text, width)
+        return [Segment(text, style)]
 
-    rule = line(["─" * w for w in widths], "dim")
-    return Group(line(rows[0], "bold"), rule, *(line(r) for r in rows[1:][-max(room - 2, 1) :]))
+    rule = line(["─" * w for w in widths], _DIM)
+    return [line(rows[0], _BOLD), rule, *(line(r) for r in rows[1:][-max(room - 2, 1) :])]
+
+
+_BOLD, _DIM = Style(bold=True), Style(dim=True)
 
 
 def _cells(row: str) -> list[str]:
@@ -268,7 +274,7 @@ class LiveMarkdown:
         if lines:
             # Which of the new lines are rows: the table's header and these lines parsed alone
             # end where the whole text would (a row is a row whatever came before it).
-            window = parse("\n".join([t.header, t.delimiter, *lines]) + "\n")
+            window = parse_blocks("\n".join([t.header, t.delimiter, *lines]) + "\n")
             first = window[0] if window else None
             rows = first.map[1] - 2 if first is not None and first.type == "table_open" and first.map else 0
             t.rows += lines[:rows]
@@ -341,7 +347,7 @@ class LiveMarkdown:
             code = [*self._fence.held, *(self._fence.content(p) for p in partial)]
             lines = self._render(Group(*code_lines(code, self._fence.lexer, fold=True)))
         elif self._table is not None:
-            lines = self._render(_table_preview(self._table, partial, room))
+            lines = _table_preview(self._table, partial, room, self._rc.width)
         else:
             src = "\n".join([*self._lines, *partial])
             if not src.strip():
