@@ -54,7 +54,11 @@ def parse_blocks(text: str) -> list[Token]:
 
 @lru_cache(maxsize=32)
 def _syntax(lexer: str) -> Syntax:
-    return Syntax("", lexer or "text", theme=CODE_THEME)
+    """A highlighter for ``lexer``, its pygments lexer looked up once (given a name, rich
+    looks it up again on every highlight: a seventh of a streamed code block's rendering)."""
+    named = Syntax("", lexer or "text", theme=CODE_THEME)
+    found = named.lexer
+    return named if found is None else Syntax("", found, theme=CODE_THEME)
 
 
 def code_lines(code: Sequence[str], lexer: str, *, fold: bool = False) -> list[Text]:

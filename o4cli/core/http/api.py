@@ -65,7 +65,7 @@ def transport_error(exc: Exception, host: str, secret: str | None) -> NetworkErr
     naming the host (key redacted)."""
     name = exc.kind if isinstance(exc, TransportFailure) else type(exc).__name__
     if name.endswith("Timeout"):
-        kind = "connecting" if name in ("ConnectTimeout", "PoolTimeout") else "waiting for"
+        kind = "connecting" if name == "ConnectTimeout" else "waiting for"
         return NetworkError(
             f"timed out {kind} {host} ({name})",
             hint="raise the profile's timeout (`o4 config set timeout 900`) or try again",
