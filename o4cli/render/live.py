@@ -111,7 +111,7 @@ def _table_preview(t: _Table, partial: list[str], room: int, width: int) -> list
     """A table's header and last rows as aligned columns, cropped to ``width``: a cheap
     stand-in for the table, drawn live until the table ends (made as segments: laying out
     ~50 lines of text each render cost more than the rest of it)."""
-    rows = [_cells(r) for r in [t.header, *t.rows[-max(room - 2, 1) :], *partial]]
+    rows = [_cells(r.expandtabs(8)) for r in [t.header, *t.rows[-max(room - 2, 1) :], *partial]]
     widths = [max(cell_len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
 
     def line(cells: list[str], style: Style | None = None) -> Line:

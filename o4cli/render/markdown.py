@@ -108,7 +108,8 @@ class TableElement(rich_md.TableElement):
 
     def _fitted(self, console: Console, options: ConsoleOptions) -> list[list[Segment]] | None:
         """The table's lines, or None when rich must lay it out (it does not fit the width,
-        a cell holds a line break, a row's cells do not match the header's)."""
+        a cell holds a tab or a line break, a column is empty, a row's cells do not match
+        the header's)."""
         from rich import box
         from rich.table import Table
 
@@ -120,13 +121,13 @@ class TableElement(rich_md.TableElement):
         if not n or any(len(r) != n for r in rows):
             return None
         widths = [h.cell_len for h in heads]
-        for row in rows:
+        for row in [heads, *rows]:
             for i, cell in enumerate(row):
-                if "\n" in cell.plain:
+                if not cell.plain.isprintable():  # a tab, a line break: rich expands or breaks them
                     return None
                 widths[i] = max(widths[i], cell.cell_len)
-        if 2 + sum(widths) + 2 * (n - 1) > options.max_width:
-            return None
+        if 0 in widths or 2 + sum(widths) + 2 * (n - 1) > options.max_width:
+            return None  # an empty column rich gives a cell anyway, or one that must wrap
         # the edges, the header and its rule by rich (a table of no rows, at these widths)
         table = Table(
             box=box.SIMPLE, pad_edge=False, style="markdown.table.border", show_edge=True, collapse_padding=True

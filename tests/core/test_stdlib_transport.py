@@ -63,6 +63,9 @@ class Server:
                 reply = self.answer(len(self.requests))
                 if reply is None:
                     return
+                if isinstance(reply, tuple):  # (bytes, "close"): answer, then hang up
+                    conn.sendall(reply[0])
+                    return
                 conn.sendall(reply)
         except OSError:
             pass
@@ -254,6 +257,45 @@ def test_a_base_url_lite_cannot_take_is_left_to_httpx(tmp_path):
         return Settings(profile="p", config_path=tmp_path / "c", data_dir=tmp_path, base_url=url, api_key="k")
 
     assert lite_client(settings("http://127.0.0.1:9/v1"), {}) is not None
-    assert lite_client(settings("https://bücher.example/v1"), {}).host == "xn--bcher-kva.example"  # IDNA, as httpx
+    # httpx encodes these (IDNA 2008: Python's own codec would turn faß into fass, another host)
+    assert lite_client(settings("https://faß.example/v1"), {}) is None
+    assert lite_client(settings("http://127.0.0.1:9/vé1"), {}) is None
     assert lite_client(settings("ftp://example.com/v1"), {}) is None  # httpx says why
     assert lite_client(settings("http://127.0.0.1:9/v1"), {"HTTPS_PROXY": "http://proxy:3128"}) is None
+
+
+def test_profile_headers_merge_by_name_whatever_their_case(serve):
+    server = serve(lambda n: OK)
+    conns = Connections(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    headers = {"Accept": "application/json", "content-type": "text/plain", "Host": "gateway.example", "X-A": "1", "x-a": "2"}
+    c = LiteClient(f"http://127.0.0.1:{server.port}/v1/", headers, conns, timeout=5, connect_timeout=5)
+    c.send("POST", "responses", {"n": 1})
+    lines = server.requests[0][0].decode().lower().split("\r\n")
+    names = [line.split(":")[0] for line in lines[1:] if line]
+    assert names.count("content-type") == 1 and "content-type: application/json" in lines
+    assert names.count("host") == 1 and "host: gateway.example" in lines
+    assert names.count("x-a") == 1 and "x-a: 2" in lines
+
+
+def test_a_profile_asking_for_compression_goes_to_httpx(tmp_path):
+    import dataclasses
+
+    from o4cli.core.config import Settings
+    from o4cli.core.http.lite import lite_client
+
+    s = Settings(profile="p", config_path=tmp_path / "c", data_dir=tmp_path, base_url="http://127.0.0.1:9/v1", api_key="k")
+    assert lite_client(s, {}) is not None
+    assert lite_client(dataclasses.replace(s, headers={"accept-encoding": "gzip"}), {}) is None
+
+
+CUT = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ok\""
+
+
+def test_an_answer_cut_before_its_length_is_a_protocol_error_on_both_clients(serve):
+    """Never a short body taken for the whole: a download would keep a cut file."""
+    server = serve(lambda n: (CUT, "close"))  # the cut answer, then the connection closed
+    with pytest.raises(TransportFailure) as caught:
+        lite(server.port).send("GET", "files/x/content")
+    assert caught.value.kind == "RemoteProtocolError"
+    with client(server) as c, pytest.raises(httpx.RemoteProtocolError), c.stream("GET", "files/x/content") as r:
+        r.read()

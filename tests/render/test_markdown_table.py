@@ -80,6 +80,21 @@ def test_tables_that_fit_are_laid_out_here_and_wide_ones_by_rich():
     assert laid_out == [True, False]
 
 
+@pytest.mark.parametrize(
+    ("src", "width"),
+    [
+        ("| name |  |\n|---|---|\n| ｗｉｄｅ |  |\n", 12),  # an empty column, at the width it just fits
+        ("| name |  |\n|---|---|\n| ｗｉｄｅ |  |\n", 40),
+        ("| a |\n|---|\n| x\ty |\n", 40),  # a tab: rich expands it
+        ("| a | b |\n|---|---|\n| x\u00a0y | z\u200dw |\n", 40),  # spaces and joiners that are not plain
+    ],
+)
+def test_what_rich_lays_out_differently_is_left_to_rich(src, width):
+    for color in (True, False):
+        c = console(width, color)
+        assert cells_and_styles(c, md.Markdown(src)) == cells_and_styles(c, RichTables(src))
+
+
 def test_a_table_inside_a_list_item_fits_its_margin():
     src = "- item\n\n  " + table(random.Random(5), 4, 6).replace("\n", "\n  ")
     for width in (80, 30):

@@ -117,6 +117,8 @@ class _Body(httpx.SyncByteStream):
         try:
             while chunk := self.resp.read1(65536):
                 yield chunk
+            if self.resp.length:  # the connection ended before the Content-Length did
+                raise httpx.RemoteProtocolError(f"the answer ended {self.resp.length} bytes before its end")
             self.resp.read()  # at the end of a Content-Length body read1 leaves it open: done now
         except TimeoutError:
             raise httpx.ReadTimeout("timed out reading the answer") from None

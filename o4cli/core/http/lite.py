@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from o4cli.core.config import Settings
 
 
+# Headers whose handling is httpx's: a compressed answer (lite reads only identity), framing.
+_HTTPX_ONLY = frozenset({"accept-encoding", "content-length", "transfer-encoding", "connection"})
+
+
 class TransportFailure(Exception):
     """The connection failed or timed out; ``kind`` names it as httpx's exception would be
     named (``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``, ``ReadError``,
@@ -126,16 +130,20 @@ class LiteClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
-        host = parts.hostname
-        if not host.isascii():
-            try:
-                host = host.encode("idna").decode("ascii")  # as httpx sends a non-ASCII name
-            except UnicodeError:
-                raise ValueError(f"cannot encode the host name {host!r}") from None
-        self.scheme, self.host, self.port = parts.scheme, host, parts.port
+        if not base_url.isascii():
+            # a host name to encode (httpx uses IDNA 2008, Python's codec 2003: ß would be
+            # another host) or a path to percent-encode: httpx's to do
+            raise ValueError(f"not an ASCII URL: {base_url!r}")
+        self.scheme, self.host, self.port = parts.scheme, parts.hostname, parts.port
         self.prefix = parts.path.rstrip("/") + "/"
         self.suffix = "?" + urlencode(dict(query)) if query else ""
-        self.headers = dict(headers)
+        merged: dict[str, tuple[str, str]] = {}  # by name in lower case: the last one given wins, as in httpx
+        for name, value in headers.items():
+            merged[name.lower()] = (name, value)
+        if merged.keys() & _HTTPX_ONLY:
+            raise ValueError(f"headers for httpx to send: {sorted(merged.keys() & _HTTPX_ONLY)}")
+        self.headers = dict(merged.values())
+        self.skip_host = "host" in merged  # the profile names the Host header itself
         self.connections = connections
         self.timeout, self.connect_timeout = timeout, connect_timeout
 
@@ -148,12 +156,17 @@ class LiteClient:
         if body is not None:
             # as httpx 0.28 encodes json=: compact, UTF-8, no NaN
             content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-            headers = {**headers, "Content-Type": "application/json", "Content-Length": str(len(content))}
+            headers = {
+                **{k: v for k, v in headers.items() if k.lower() != "content-type"},
+                "Content-Type": "application/json",
+                "Content-Length": str(len(content)),
+            }
         elif method in ("POST", "PUT", "PATCH"):
             headers = {**headers, "Content-Length": "0"}
         key, conn = self.connections.get(self.scheme, self.host, self.port, self.connect_timeout, self.timeout)
         try:
-            conn.putrequest(method, self.prefix + path.lstrip("/") + self.suffix, skip_accept_encoding=True)
+            target = self.prefix + path.lstrip("/") + self.suffix
+            conn.putrequest(method, target, skip_host=self.skip_host, skip_accept_encoding=True)
             for name, value in headers.items():
                 conn.putheader(name, value)
             conn.endheaders(message_body=content)
@@ -181,7 +194,8 @@ class LiteClient:
 
 def lite_client(settings: Settings, env: Mapping[str, str]) -> LiteClient | None:
     """The run's lite client, or None when httpx must take every request: a proxy in the
-    environment (httpx reads it from there) or a base URL it cannot parse (httpx then says why)."""
+    environment (httpx reads it from there), a base URL that is not plain ASCII http(s)
+    (httpx encodes it, or says why it cannot), or a profile header about encoding or framing."""
     from o4cli.core.http.endpoint import CONNECT_TIMEOUT, auth_headers, base_url, proxied, tls
 
     if proxied(env):
