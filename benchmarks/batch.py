@@ -31,7 +31,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -39,16 +38,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from launch import StepFailed, env_for, run  # noqa: E402 - benchmarks/launch.py
+
 from tests.emulator import TEST_KEY, Emulator  # noqa: E402
 
-LAUNCHER = (
-    "import json,os,subprocess,sys,time\n"
-    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
-    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
-    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
-    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
-    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
-)
 LINES = 50_000
 TARGET_S, TARGET_MB = 10.0, 300.0
 O4 = [sys.executable, "-m", "o4cli"]
@@ -73,8 +66,6 @@ TASKS = (
 )
 
 
-class StepFailed(Exception):
-    """A command could not run, exited non-zero, or wrote the wrong thing."""
 
 
 def prompts(n: int, lo: int, hi: int, seed: int) -> Iterator[str]:
@@ -100,27 +91,8 @@ def write_lines(path: Path, lines: Iterable[str]) -> int:
     return path.stat().st_size
 
 
-def run(argv: list[str], env: dict[str, str], tmp: Path, name: str) -> dict:
-    """Run ``argv`` through the launcher: wall seconds, peak RSS (MB) and CPU of that
-    command alone, its stdout and stderr."""
-    stat, out, err = (tmp / f"{name}.{ext}" for ext in ("json", "out", "err"))
-    try:
-        subprocess.call([sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv], env=env)
-        m = json.loads(stat.read_text())
-    except (OSError, ValueError) as exc:
-        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
-    res = {"wall_s": round(m["wall"], 3), "peak_mb": round(m["rss_kib"] / 1024, 1), "cpu_s": round(m["cpu"], 3)}
-    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
-    if m["rc"] != 0:
-        raise StepFailed(f"{name}: exit {m['rc']}: {res['stderr'][-2000:]}")
-    return res
 
 
-def env_for(tmp: Path, **extra: str) -> dict[str, str]:
-    """The caller's environment minus OPENAI_*/O4_*, with o4's config and data in ``tmp``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_"))}
-    env.update(O4_CONFIG=str(tmp / "config.toml"), O4_DATA_DIR=str(tmp / "data"), **extra)
-    return env
 
 
 def dry_run(tmp: Path) -> dict:

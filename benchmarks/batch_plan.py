@@ -38,20 +38,13 @@ import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-LAUNCHER = (
-    "import json,os,subprocess,sys,time\n"
-    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
-    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
-    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
-    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
-    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
-)
+from launch import StepFailed, env_for, run  # noqa: E402 - benchmarks/launch.py
+
 FLOOR = (
     "import json,sys\n"
     "path,kind,count=sys.argv[1:4]\n"
@@ -81,8 +74,6 @@ WORDS = (
 ).split(" ")
 
 
-class StepFailed(Exception):
-    """A command could not run, exited non-zero, or planned the wrong thing."""
 
 
 def prompts(n: int, seed: int) -> Iterator[str]:
@@ -112,28 +103,8 @@ def write_inputs(folder: Path, n: int) -> dict[str, Path]:
     return {"text": text, "jsonl": jsonl}
 
 
-def run(argv: list[str], env: dict[str, str], tmp: Path, name: str) -> dict:
-    """Run ``argv`` through the launcher: wall and CPU seconds, peak RSS, stdout."""
-    stat, out, err = (tmp / f"{name}.{ext}" for ext in ("json", "out", "err"))
-    try:
-        # cwd: the temporary folder, so that "python -m o4cli" never imports the o4cli of the current folder
-        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv]
-        subprocess.call(launcher, env=env, cwd=tmp)
-        m = json.loads(stat.read_text())
-    except (OSError, ValueError) as exc:
-        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
-    res = {"wall_s": m["wall"], "cpu_s": m["cpu"], "peak_mb": m["rss_kib"] / 1024}
-    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
-    if m["rc"] != 0:
-        raise StepFailed(f"{name}: exit {m['rc']}: {res['stderr'][-2000:]}")
-    return res
 
 
-def env_for(tmp: Path) -> dict[str, str]:
-    """The caller's environment minus OPENAI_*/O4_*, with o4's config and data in ``tmp``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_"))}
-    env.update(O4_CONFIG=str(tmp / "config.toml"), O4_DATA_DIR=str(tmp / "data"))
-    return env
 
 
 def main() -> int:

@@ -125,20 +125,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from launch import StepFailed  # noqa: E402 - benchmarks/launch.py
+from launch import launch as launched  # noqa: E402
+
 from tests.emulator import TEST_KEY, Emulator, RateLimiter  # noqa: E402
 
 RPM, TPM = 10_000, 10_000_000  # o4-mini at usage tier 4 (--rpm/--tpm change them)
 TARGET_PCT = 95.0
 RPM_VS_COOKBOOK = 90.0  # % of the cookbook's requests a minute, with latency 0.5 s
 O4 = [sys.executable, "-m", "o4cli"]
-LAUNCHER = (
-    "import json,os,subprocess,sys,time\n"
-    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
-    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
-    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
-    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
-    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
-)
 # The stand-in tiktoken: chars/4, the emulator's own estimate (the real one downloads a file).
 FAKE_TIKTOKEN = (
     '"""Stand-in for tiktoken in the o4 batch-run benchmark: encode(text) has len(text)//4 items."""\n'
@@ -174,8 +169,6 @@ WORDS = (
 ).split()
 
 
-class StepFailed(Exception):
-    """The launcher could not run a tool or report on it."""
 
 
 class RecordingLimiter(RateLimiter):
@@ -252,25 +245,10 @@ def write_inputs(folder: Path, texts: list[str]) -> tuple[Path, Path, int]:
 
 
 def launch(argv: list[str], env: dict[str, str], folder: Path, name: str) -> dict[str, Any]:
-    stat, out, err = (folder / f"{name}.{ext}" for ext in ("stat.json", "out", "err"))
-    try:
-        subprocess.call(
-            [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv],
-            env=env,
-            cwd=ROOT,
-        )
-        m = json.loads(stat.read_text())
-    except (OSError, ValueError) as exc:
-        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
-    res = {
-        "wall_s": round(m["wall"], 2),
-        "peak_mb": round(m["rss_kib"] / 1024, 1),
-        "cpu_s": round(m["cpu"], 2),
-        "rc": m["rc"],
-    }
-    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
-    if m["rc"] not in (0,):
-        res["note"] = f"exit {m['rc']}: {res['stderr'][-600:]}"
+    res = launched(argv, env, folder, name, cwd=ROOT)
+    res.update(wall_s=round(res["wall_s"], 2), peak_mb=round(res["peak_mb"], 1), cpu_s=round(res["cpu_s"], 2))
+    if res["rc"] != 0:
+        res["note"] = f"exit {res['rc']}: {res['stderr'][-600:]}"
     return res
 
 

@@ -38,7 +38,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -48,18 +47,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from launch import StepFailed, env_for, run  # noqa: E402 - benchmarks/launch.py
+
 from o4cli.core.catalog import price_for  # noqa: E402
 from o4cli.core.cost import Usage, cost, micro  # noqa: E402
 from o4cli.core.ledger import MIGRATIONS  # noqa: E402
 
-LAUNCHER = (
-    "import json,os,subprocess,sys,time\n"
-    "o,e=open(sys.argv[2],'wb'),open(sys.argv[3],'wb')\n"
-    "t=time.perf_counter(); p=subprocess.Popen(sys.argv[4:],stdin=subprocess.DEVNULL,stdout=o,stderr=e)\n"
-    "_,st,u=os.wait4(p.pid,0); w=time.perf_counter()-t\n"
-    "open(sys.argv[1],'w').write(json.dumps({'rc':os.waitstatus_to_exitcode(st),'wall':w,"
-    "'rss_kib':u.ru_maxrss,'cpu':u.ru_utime+u.ru_stime}))"
-)
 O4 = [sys.executable, "-m", "o4cli"]
 TARGET_RATIO = 2.0
 DAYS, SINCE_DAYS = 365, 30
@@ -82,8 +75,6 @@ PEER_PY = (
 )
 
 
-class StepFailed(Exception):
-    """A command could not run, exited non-zero, or reported the wrong totals."""
 
 
 def old_ledger(path: Path) -> sqlite3.Connection:
@@ -138,27 +129,8 @@ def fill(db: sqlite3.Connection, n: int, totals: dict) -> None:
     db.execute("COMMIT")
 
 
-def run(argv: list[str], env: dict[str, str], tmp: Path, name: str) -> dict:
-    """Run ``argv`` through the launcher: wall and CPU seconds, peak RSS, stdout."""
-    stat, out, err = (tmp / f"{name}.{ext}" for ext in ("json", "out", "err"))
-    try:
-        # cwd: the temporary folder, so that "python -m o4cli" never imports the o4cli of the current folder
-        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stat), str(out), str(err), *argv]
-        subprocess.call(launcher, env=env, cwd=tmp)
-        m = json.loads(stat.read_text())
-    except (OSError, ValueError) as exc:
-        raise StepFailed(f"{name}: the launcher failed: {exc}") from exc
-    res = {"wall_s": m["wall"], "cpu_s": m["cpu"], "peak_mb": m["rss_kib"] / 1024}
-    res["stdout"], res["stderr"] = out.read_text(errors="replace"), err.read_text(errors="replace")
-    if m["rc"] != 0:
-        raise StepFailed(f"{name}: exit {m['rc']}: {res['stderr'][-2000:]}")
-    return res
 
 
-def env_for(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "O4_"))}
-    env.update(O4_CONFIG=str(tmp / "config.toml"), O4_DATA_DIR=str(tmp / "data"))
-    return env
 
 
 def peer(db_path: Path, sql: str) -> list[str]:

@@ -158,14 +158,7 @@ def _show_chain(app, r, pick: str | None = None) -> int | None:  # noqa: ANN001
         if not app.quiet:
             view.summary(app.out, r)
         return int(ExitCode.TOOL_CALLS)
-    if app.json:
-        app.out.json(documents.chain(r))
-    elif pick:
-        _show_extract(app, r, every=pick == "all")
-    else:
-        from o4cli.render import answer as answer_view
-
-        answer_view.result(app.out, r)
+    _show_answer(app, r, pick, documents.chain)
     if not app.quiet:
         view.summary(app.out, r)
     if r.error is not None:
@@ -214,18 +207,25 @@ def show(app, r, pick: str | None = None) -> None:  # noqa: ANN001
 
     if r.answer.reader_gone:
         raise BrokenPipeError  # main() exits quietly; the row is written
-    if app.json:
-        app.out.json(documents.answer(r))
-    elif pick:
-        _show_extract(app, r, every=pick == "all")
-    else:
-        view.result(app.out, r)
+    _show_answer(app, r, pick, documents.answer)
     if r.running:
         after_running(app, r)
     elif not app.quiet:
         view.summary(app.out, r)
     if r.error is not None:
         raise r.error
+
+
+def _show_answer(app, r, pick: str | None, document) -> None:  # noqa: ANN001
+    """The answer as asked: its ``--json`` document, ``-x``'s code blocks, or the answer."""
+    from o4cli.render import answer as view
+
+    if app.json:
+        app.out.json(document(r))
+    elif pick:
+        _show_extract(app, r, every=pick == "all")
+    else:
+        view.result(app.out, r)
 
 
 def _show_extract(app, r, *, every: bool) -> None:  # noqa: ANN001

@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from o4cli.core.errors import UsageError
+from o4cli.core.ledger import USAGE_GROUPS
 
-GROUPS = ("day", "model", "command", "profile", "pricing")
+GROUPS = tuple(USAGE_GROUPS)  # what --by takes: what the ledger can group by
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 
 

@@ -120,13 +120,14 @@ class TableElement(rich_md.TableElement):
         n = len(heads)
         if not n or any(len(r) != n for r in rows):
             return None
-        widths = [h.cell_len for h in heads]
+        widths = [0] * n
         for row in [heads, *rows]:
             for i, cell in enumerate(row):
                 if not cell.plain.isprintable():  # a tab, a line break: rich expands or breaks them
                     return None
                 widths[i] = max(widths[i], cell.cell_len)
-        if 0 in widths or 2 + sum(widths) + 2 * (n - 1) > options.max_width:
+        total = 2 + sum(widths) + 2 * (n - 1)  # the edges, the cells, a padding and a divider between
+        if 0 in widths or total > options.max_width:
             return None  # an empty column rich gives a cell anyway, or one that must wrap
         # the edges, the header and its rule by rich (a table of no rows, at these widths)
         table = Table(
@@ -137,7 +138,7 @@ class TableElement(rich_md.TableElement):
             heading.stylize("markdown.table.header")
             table.add_column(heading, width=width)
         top = console.render_lines(table, options, pad=False)
-        if len(top) < 4 or Segment.get_line_length(top[0]) != 2 + sum(widths) + 2 * (n - 1):
+        if len(top) < 4 or Segment.get_line_length(top[0]) != total:
             return None
         border = top[0][0].style
         edge, gap = Segment(" ", border), Segment(" ")
